@@ -1,0 +1,22 @@
+-- description: The application role may execute exactly the five session functions in the schema, and no other function or relation there.
+SELECT is(
+    (SELECT pg_catalog.array_to_string(pg_catalog.array_agg(x ORDER BY x), ', ')
+       FROM (SELECT p.oid::regprocedure::text AS x
+               FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace = pg_catalog.to_regnamespace(:'schema')
+                AND pg_catalog.has_function_privilege(:'role', p.oid, 'EXECUTE')
+             UNION ALL
+             SELECT c.oid::regclass::text
+               FROM pg_catalog.pg_class c
+              WHERE c.relnamespace = pg_catalog.to_regnamespace(:'schema')
+                AND c.relkind IN ('r', 'v', 'm', 'S', 'f', 'p')
+                AND (pg_catalog.has_table_privilege(:'role', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+                     OR (c.relkind = 'S' AND pg_catalog.has_sequence_privilege(:'role', c.oid, 'USAGE, SELECT, UPDATE')))) AS held(x)),
+    (SELECT pg_catalog.array_to_string(pg_catalog.array_agg(x ORDER BY x), ', ')
+       FROM (VALUES ('set_session_data(text,text,timestamp with time zone)'),
+                    ('get_session_data(text)'),
+                    ('destroy_session(text)'),
+                    ('clear_sessions()'),
+                    ('count_sessions()')) AS want(f),
+            LATERAL (SELECT pg_catalog.to_regprocedure(pg_catalog.format('%I.', :'schema') || want.f)::text AS x) AS r),
+    :'description');

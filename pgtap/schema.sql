@@ -1,0 +1,2 @@
+-- description: The session schema exists.
+SELECT has_schema(:'schema', :'description');

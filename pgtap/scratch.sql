@@ -1,0 +1,48 @@
+-- The behaviour checks run against a scratch copy, never against live sessions: a temporary
+-- table shaped LIKE the live one, and temporary copies of the live functions whose bodies are
+-- the ones this version installs (a foreign body could name the live table; it is not run).
+-- Everything is temporary and the transaction is rolled back, so no live row is read, locked
+-- or counted and the verdict is the same on an idle and a busy database.
+DO $scratch$
+DECLARE
+    live regclass := pg_catalog.to_regclass(pg_catalog.format('%I.session', :'schema'));
+    f record;
+BEGIN
+    IF live IS NULL THEN
+        RAISE EXCEPTION 'the session table is missing, so there is nothing to exercise';
+    END IF;
+    EXECUTE pg_catalog.format(
+        'CREATE TEMPORARY TABLE session (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)',
+        live);
+    FOR f IN
+        SELECT p.oid, p.proname, l.lanname, p.prosrc, p.prosecdef, p.provolatile
+          FROM pg_catalog.pg_proc p
+          JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+          JOIN (VALUES ('set_session_data', :'body_set_session_data'),
+                       ('get_session_data', :'body_get_session_data'),
+                       ('destroy_session', :'body_destroy_session'),
+                       ('clear_sessions', :'body_clear_sessions'),
+                       ('count_sessions', :'body_count_sessions'),
+                       ('remove_expired', :'body_remove_expired')) AS canonical(name, body)
+            ON canonical.name = p.proname AND canonical.body = p.prosrc
+         WHERE p.pronamespace = pg_catalog.to_regnamespace(:'schema')
+    LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE FUNCTION pg_temp.%I(%s) RETURNS %s LANGUAGE %I %s %s SET search_path = pg_temp AS %L',
+            f.proname, pg_catalog.pg_get_function_arguments(f.oid), pg_catalog.pg_get_function_result(f.oid),
+            f.lanname,
+            CASE f.provolatile WHEN 's' THEN 'STABLE' WHEN 'i' THEN 'IMMUTABLE' ELSE 'VOLATILE' END,
+            CASE WHEN f.prosecdef THEN 'SECURITY DEFINER' ELSE 'SECURITY INVOKER' END,
+            f.prosrc);
+    END LOOP;
+    -- The trigger is copied only in its contract shape; the trigger check judges the live one.
+    IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
+                WHERE t.tgrelid = live AND t.tgname = 'delete_expired_trig' AND t.tgenabled <> 'D'
+                  AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')))
+       AND pg_catalog.to_regprocedure('pg_temp.remove_expired()') IS NOT NULL
+    THEN
+        CREATE TRIGGER delete_expired_trig AFTER INSERT OR UPDATE ON pg_temp.session
+            FOR EACH ROW EXECUTE FUNCTION pg_temp.remove_expired();
+    END IF;
+END
+$scratch$;

@@ -1,0 +1,2 @@
+-- description: The session table exists.
+SELECT has_table(:'schema', 'session', :'description');

@@ -1,0 +1,43 @@
+-- step function.remove_expired: create or upgrade :"schema".remove_expired().
+-- CREATE OR REPLACE cannot change a result type or parameter names, so a function of this
+-- signature that differs in those is dropped first (CASCADE only reaches our own trigger,
+-- which the trigger step recreates).
+DO $step$
+DECLARE
+    f regprocedure := pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema'));
+BEGIN
+    IF f IS NOT NULL AND (
+        pg_catalog.pg_get_function_result(f) <> 'trigger'
+        OR (SELECT coalesce(proargnames, '{}') FROM pg_catalog.pg_proc WHERE oid = f) <> '{}'::text[])
+    THEN
+        EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', f);
+    END IF;
+END
+$step$;
+CREATE OR REPLACE FUNCTION :"schema".remove_expired()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = :"schema", pg_temp
+AS $body$
+BEGIN
+    -- The row just written goes at once when it is already expired (this transaction holds
+    -- its lock, so this never waits).
+    IF NEW.expiration < now() THEN
+        DELETE FROM session s WHERE s.sess_id = NEW.sess_id;
+    END IF;
+    -- Then a bounded sweep: at most two other expired rows per write, oldest first, skipping
+    -- rows another transaction holds. Bounded work per call, no waiting, so no deadlock;
+    -- and since every session is written at least once and expires at most once, two per
+    -- write keeps expired rows from piling up.
+    DELETE FROM session s
+     WHERE s.sess_id IN (SELECT e.sess_id FROM session e
+                          WHERE e.expiration < now()
+                          ORDER BY e.expiration
+                          LIMIT 2
+                          FOR UPDATE SKIP LOCKED);
+    RETURN NULL;
+END
+$body$;
+ALTER FUNCTION :"schema".remove_expired() OWNER TO :"owner";
+REVOKE ALL ON FUNCTION :"schema".remove_expired() FROM PUBLIC;
+REVOKE ALL ON FUNCTION :"schema".remove_expired() FROM :"role";

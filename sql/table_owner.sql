@@ -1,0 +1,3 @@
+-- step table_owner: the owner role owns the table (and so its index); nobody else has rights on it.
+ALTER TABLE :"schema".session OWNER TO :"owner";
+REVOKE ALL ON TABLE :"schema".session FROM PUBLIC;

@@ -1,0 +1,2 @@
+DROP EXTENSION pgtap;
+DROP SCHEMA :"pgtap_schema";

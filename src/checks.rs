@@ -1,0 +1,276 @@
+//! Runs the contract's checks in the database and reads their verdicts. The checks are pgTAP
+//! assertions (pgtap/); pgTAP produces the TAP stream and tap_parser reads it back, so what the
+//! tool reports is exactly what pgTAP said. pgTAP is used where installed, or loaded for the
+//! transaction and dropped before it ends.
+
+use postgres::{SimpleQueryMessage, Transaction};
+
+use crate::catalog::{self, Check};
+use crate::error::{one_line, Error, Result};
+use crate::names::Names;
+use crate::template;
+
+/// What the server offers, read once per run.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub version_num: i32,
+    pub version: String,
+    pub pgtap_schema: Option<String>,
+    pub pgtap_available: bool,
+    pub superuser: bool,
+    pub current_user: String,
+    pub database: String,
+}
+
+/// The oldest major whose catalogs the checks and steps are tested against.
+pub const MIN_SERVER_VERSION: i32 = 130000;
+
+pub fn server(client: &mut postgres::Client) -> Result<Server> {
+    let row = client
+        .query_one(include_str!("../sql/tool/server.sql"), &[])
+        .map_err(|e| Error::from_db("reading the server's version", &e))?;
+    let s = Server {
+        version_num: row.get("version_num"),
+        version: row.get("version"),
+        pgtap_schema: row.get("pgtap_schema"),
+        pgtap_available: row.get("pgtap_available"),
+        superuser: row.get::<_, Option<bool>>("superuser").unwrap_or(false),
+        current_user: row.get("current_user"),
+        database: row.get("database"),
+    };
+    if s.version_num < MIN_SERVER_VERSION {
+        return Err(Error::Prerequisite(format!(
+            "the server runs PostgreSQL {}; connect-pg-admin supports PostgreSQL 13 and later: upgrade the server first",
+            s.version
+        )));
+    }
+    if s.pgtap_schema.is_none() && !s.pgtap_available {
+        return Err(Error::Prerequisite(format!(
+            "pgTAP is not installed on the server; install its package (on Debian/Ubuntu: apt-get install postgresql-{}-pgtap) and run again",
+            s.version_num / 10000
+        )));
+    }
+    Ok(s)
+}
+
+/// pgTAP ready for one transaction.
+pub struct PgTap {
+    /// Schema to put on the search_path while checks run.
+    pub schema: String,
+    /// Set when the tool loaded pgTAP itself and must drop it before committing.
+    pub loaded: bool,
+}
+
+impl PgTap {
+    pub fn prepare(tx: &mut Transaction, server: &Server) -> Result<PgTap> {
+        if let Some(schema) = &server.pgtap_schema {
+            return Ok(PgTap { schema: schema.clone(), loaded: false });
+        }
+        let schema = format!("connect_pg_admin_pgtap_{}", std::process::id());
+        let sql = template::render(include_str!("../sql/tool/load_pgtap.sql"), &[("pgtap_schema", &schema)])?;
+        tx.batch_execute(&sql).map_err(|e| match Error::from_db("loading pgTAP", &e) {
+            Error::Refused(_) => Error::Refused(format!(
+                "pgTAP is not installed in this database and {} may not load it ({}); run CREATE EXTENSION pgtap as a superuser, or connect as one",
+                server.current_user,
+                e.as_db_error().map(|d| one_line(d.message())).unwrap_or_default()
+            )),
+            other => other,
+        })?;
+        Ok(PgTap { schema, loaded: true })
+    }
+
+    /// Drops what `prepare` loaded, so a committing transaction leaves no trace of pgTAP.
+    pub fn unload(&self, tx: &mut Transaction) -> Result<()> {
+        if self.loaded {
+            let sql = template::render(include_str!("../sql/tool/unload_pgtap.sql"), &[("pgtap_schema", &self.schema)])?;
+            tx.batch_execute(&sql).map_err(|e| Error::from_db("removing pgTAP", &e))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckResult {
+    pub name: String,
+    pub description: String,
+    pub passed: bool,
+    /// pgTAP's diagnostics for a failure (have/want and the like), one line each.
+    pub diagnostics: Vec<String>,
+}
+
+/// One pass over every check.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub results: Vec<CheckResult>,
+    /// The TAP stream as pgTAP produced it.
+    pub tap: String,
+}
+
+impl Outcome {
+    pub fn failing(&self) -> Vec<&CheckResult> {
+        self.results.iter().filter(|r| !r.passed).collect()
+    }
+    pub fn all_pass(&self) -> bool {
+        self.results.iter().all(|r| r.passed)
+    }
+}
+
+/// Runs every check inside a savepoint that is rolled back afterwards, so neither pgTAP's
+/// bookkeeping nor the behaviour checks' scratch objects outlive the pass.
+pub fn run(tx: &mut Transaction, names: &Names, pgtap: &PgTap) -> Result<Outcome> {
+    let checks = catalog::checks();
+    let run_vars = catalog::run_vars(names);
+    let mut pass = tx.savepoint("connect_pg_admin_checks").map_err(|e| Error::from_db("starting the checks", &e))?;
+    let search_path = format!(
+        "SET LOCAL search_path = pg_catalog, {}",
+        template::quote_ident(&pgtap.schema)
+    );
+    let mut tap = String::new();
+    // no_plan: pgTAP then prints the plan last, after every diagnostic, so the parser reads
+    // the last check's diagnostics too.
+    tap.push_str(&collect(&mut pass, &format!("{search_path}; SELECT * FROM no_plan()"))?);
+
+    let base: Vec<(&str, &str)> = run_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut scratch_error: Option<String> = None;
+    let mut scratch_done = false;
+    for check in &checks {
+        if catalog::is_behaviour(&check.name) && !scratch_done {
+            scratch_done = true;
+            let sql = template::render(catalog::SCRATCH_SQL, &base)?;
+            if let Err(e) = guarded(&mut pass, &sql) {
+                scratch_error = Some(format!("the scratch copy could not be built: {e}"));
+            }
+        }
+        let label = format!("{}: {}", check.name, check.description);
+        let text = match (&scratch_error, catalog::is_behaviour(&check.name)) {
+            (Some(err), true) => failure(&mut pass, &label, err)?,
+            _ => {
+                let sql = render_check(check, &base, &label)?;
+                match guarded_collect(&mut pass, &sql)? {
+                    Ok(text) => text,
+                    Err(e) => failure(&mut pass, &label, &e)?,
+                }
+            }
+        };
+        tap.push_str(&text);
+    }
+    tap.push_str(&collect(&mut pass, "SELECT * FROM finish()")?);
+    pass.rollback().map_err(|e| Error::from_db("ending the checks", &e))?;
+    let results = parse(&tap, &checks)?;
+    Ok(Outcome { results, tap: format!("TAP version 14\n{tap}") })
+}
+
+fn render_check(check: &Check, base: &[(&str, &str)], label: &str) -> Result<String> {
+    let mut vars: Vec<(&str, &str)> = base.to_vec();
+    vars.extend(check.vars.iter().map(|(k, v)| (*k, v.as_str())));
+    vars.push(("description", label));
+    template::render(check.sql, &vars)
+}
+
+/// Runs SQL and returns every non-empty text cell, one per line: pgTAP's output.
+fn collect(tx: &mut Transaction, sql: &str) -> Result<String> {
+    let messages = tx.simple_query(sql).map_err(|e| Error::from_db("running the checks", &e))?;
+    Ok(cells(&messages))
+}
+
+fn cells(messages: &[SimpleQueryMessage]) -> String {
+    let mut out = String::new();
+    for m in messages {
+        if let SimpleQueryMessage::Row(row) = m {
+            for i in 0..row.len() {
+                if let Ok(Some(v)) = row.try_get(i) {
+                    if !v.is_empty() {
+                        out.push_str(v);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Runs SQL in a savepoint. A statement error (a check that cannot even run, say because the
+/// object it inspects is gone) is returned as text and leaves the transaction usable; a lost
+/// connection is an error of the run.
+fn guarded_collect(tx: &mut Transaction, sql: &str) -> Result<std::result::Result<String, String>> {
+    let mut sp = tx.savepoint("connect_pg_admin_check").map_err(|e| Error::from_db("running the checks", &e))?;
+    match sp.simple_query(sql) {
+        Ok(messages) => {
+            sp.commit().map_err(|e| Error::from_db("running the checks", &e))?;
+            Ok(Ok(cells(&messages)))
+        }
+        Err(e) if e.as_db_error().is_some() => {
+            sp.rollback().map_err(|e| Error::from_db("running the checks", &e))?;
+            Ok(Err(one_line(e.as_db_error().map(|d| d.message()).unwrap_or_default())))
+        }
+        Err(e) => Err(Error::from_db("running the checks", &e)),
+    }
+}
+
+fn guarded(tx: &mut Transaction, sql: &str) -> std::result::Result<(), String> {
+    match guarded_collect(tx, sql) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A check that could not run is a failing test point, numbered by pgTAP like any other.
+fn failure(tx: &mut Transaction, label: &str, error: &str) -> Result<String> {
+    let sql = format!(
+        "SELECT ok(false, {}), diag({})",
+        template::quote_literal(label),
+        template::quote_literal(&format!("could not run: {error}"))
+    );
+    collect(tx, &sql)
+}
+
+/// Reads pgTAP's TAP stream with tap_parser and pairs each test point with its check, by number.
+fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
+    use tap_parser::{TapParser, TapStatement};
+    let document = format!("TAP version 14\n{tap}");
+    let mut parser = TapParser::new();
+    let statements = parser
+        .parse(&document)
+        .map_err(|e| Error::Server(format!("internal: pgTAP's output could not be read as TAP: {e}")))?;
+    let mut results: Vec<CheckResult> = Vec::with_capacity(checks.len());
+    for statement in statements {
+        match statement {
+            TapStatement::TestPoint(t) => {
+                let index = t.number.unwrap_or(results.len() + 1).saturating_sub(1);
+                let Some(check) = checks.get(index) else {
+                    return Err(Error::Server(format!(
+                        "internal: pgTAP reported test {} but only {} checks ran",
+                        index + 1,
+                        checks.len()
+                    )));
+                };
+                results.push(CheckResult {
+                    name: check.name.clone(),
+                    description: check.description.clone(),
+                    passed: t.result,
+                    diagnostics: Vec::new(),
+                });
+            }
+            TapStatement::Comment(c) => {
+                // pgTAP's closing "Looks like you failed" belongs to no check.
+                if let Some(last) = results.last_mut() {
+                    // "Failed test N" repeats the test line; the rest is what was wrong.
+                    if !last.passed && !c.starts_with("Looks like you") && !c.starts_with("Failed test") {
+                        last.diagnostics.push(c.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if results.len() != checks.len() {
+        return Err(Error::Server(format!(
+            "internal: pgTAP reported {} results for {} checks",
+            results.len(),
+            checks.len()
+        )));
+    }
+    Ok(results)
+}

@@ -1,0 +1,105 @@
+//! The command line: clap types only. Parsing into these is stage one; main.rs turns them into
+//! validated names and options before anything connects.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::connect::ConnectOpts;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success: every check passes (verify), the database is correct (install)
+  1  checks fail: verify found differences, or install could not repair them (rolled back)
+  2  bad input: unknown option, malformed connection string, invalid name, refused password
+  3  connection failed: host unreachable, TLS refused, authentication failed, no such database
+  4  refused: the connected role lacks a privilege, or the names belong to something else
+  5  missing prerequisite: no pgTAP on the server, or a PostgreSQL older than 13
+  6  lock timeout: another session held a needed lock too long; nothing was changed
+  7  server error mid-run (connection lost, restart); nothing was committed";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "connect-pg-admin",
+    version,
+    about = "Installs, upgrades and verifies the PostgreSQL side of the connect-pg session store",
+    long_about = "Installs, upgrades and verifies the PostgreSQL side of the connect-pg session store: \
+                  schema, session table, SECURITY DEFINER functions, expiry trigger and a least-privilege \
+                  application role. pgTAP checks decide what is missing; install repairs only that, in one \
+                  transaction.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    /// Schema that holds the session store. The owner role is named <schema>_owner.
+    #[arg(long, global = true, default_value = "web", value_name = "NAME")]
+    pub schema: String,
+
+    /// Login role the application connects as.
+    #[arg(long, global = true, default_value = "nodepg", value_name = "NAME")]
+    pub role: String,
+
+    /// Output format of results on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Print only failures and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print passing checks and the SQL of each step too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned lines for people.
+    Human,
+    /// TAP 14, as pgTAP produced it.
+    Tap,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the checks, apply the steps that repair what fails, re-check, and commit only when
+    /// every check passes.
+    Install(InstallArgs),
+    /// Run the checks in a transaction that is rolled back; exit 1 if any fails.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InstallArgs {
+    /// Print the failing checks and the exact SQL of the steps that would run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How long one step may wait for a lock before it is rolled back and retried.
+    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+
+    /// How many times a step is retried after a lock timeout.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub lock_retries: u32,
+
+    /// How long to wait for another run of the tool on the same schema.
+    #[arg(long, default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
+    pub wait: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// How long verify may wait for a lock (only DDL running elsewhere can make it wait).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 500ms, 2s, 5m)"))
+}

@@ -1,0 +1,126 @@
+//! The one error type of the program: every failure a user can meet, the sentence that tells
+//! them what to do next, and the exit code it maps to. Nothing else decides exit codes.
+
+use std::fmt;
+
+/// Exit codes. Documented in `--help`, README.md and docs/commands.md; pinned by a test.
+pub mod exit {
+    /// Success: verify found every check passing, install converged (or had nothing to do).
+    pub const OK: i32 = 0;
+    /// A negative verdict: verify found failing checks, or install could not make them pass
+    /// (the transaction was rolled back, nothing changed).
+    pub const CHECKS_FAILED: i32 = 1;
+    /// Bad input: an unknown option, a malformed connection string, an invalid name, a
+    /// password that was refused.
+    pub const USAGE: i32 = 2;
+    /// The server could not be reached or refused us: host, TLS, authentication, database.
+    pub const CONNECTION: i32 = 3;
+    /// Connected, but the connected role may not do this, or the database holds objects the
+    /// tool refuses to take over.
+    pub const REFUSED: i32 = 4;
+    /// The server lacks something the tool needs: pgTAP files, or a supported version.
+    pub const PREREQUISITE: i32 = 5;
+    /// A lock could not be had within the timeout after every retry; nothing changed.
+    pub const LOCK_TIMEOUT: i32 = 6;
+    /// The server failed mid-run (connection lost, restart, unexpected SQL error); the
+    /// transaction was rolled back.
+    pub const SERVER: i32 = 7;
+}
+
+#[derive(Debug)]
+pub enum Error {
+    /// Bad input from the command line or environment. The message says what to fix.
+    Usage(String),
+    /// Could not connect. `target` is already redacted.
+    Connection { target: String, reason: String },
+    /// Connected but not allowed, or refused to touch foreign objects.
+    Refused(String),
+    /// Server lacks a prerequisite.
+    Prerequisite(String),
+    /// Gave up waiting for a lock.
+    LockTimeout(String),
+    /// The server failed during the run.
+    Server(String),
+    /// Checks still fail (install) — carries the names for the one-line summary.
+    ChecksFailed(Vec<String>),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::Connection { .. } => exit::CONNECTION,
+            Error::Refused(_) => exit::REFUSED,
+            Error::Prerequisite(_) => exit::PREREQUISITE,
+            Error::LockTimeout(_) => exit::LOCK_TIMEOUT,
+            Error::Server(_) => exit::SERVER,
+            Error::ChecksFailed(_) => exit::CHECKS_FAILED,
+        }
+    }
+
+    /// Classifies an error from the server that happened after connecting. Permission errors
+    /// become `Refused`, lost connections and everything else `Server`.
+    pub fn from_db(context: &str, e: &postgres::Error) -> Error {
+        use postgres::error::SqlState;
+        if let Some(db) = e.as_db_error() {
+            let code = db.code();
+            let msg = one_line(db.message());
+            if *code == SqlState::INSUFFICIENT_PRIVILEGE {
+                return Error::Refused(format!(
+                    "{context}: permission denied ({msg}); connect as a superuser or the database owner"
+                ));
+            }
+            if *code == SqlState::LOCK_NOT_AVAILABLE {
+                return Error::LockTimeout(format!("{context}: {msg}"));
+            }
+            if *code == SqlState::ADMIN_SHUTDOWN
+                || *code == SqlState::CRASH_SHUTDOWN
+                || *code == SqlState::CANNOT_CONNECT_NOW
+            {
+                return Error::Server(format!(
+                    "{context}: the server shut down or terminated our session ({msg}); nothing was committed, run the command again"
+                ));
+            }
+            return Error::Server(format!("{context}: {msg}"));
+        }
+        if e.is_closed() {
+            return Error::Server(format!(
+                "{context}: the connection to the server was lost; nothing was committed, run the command again"
+            ));
+        }
+        Error::Server(format!(
+            "{context}: {}; nothing was committed, run the command again",
+            one_line(&e.to_string())
+        ))
+    }
+}
+
+/// Server messages can span lines; our errors are one line.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(m)
+            | Error::Refused(m)
+            | Error::Prerequisite(m)
+            | Error::LockTimeout(m)
+            | Error::Server(m) => f.write_str(m),
+            Error::Connection { target, reason } => {
+                write!(f, "could not connect to {target}: {reason}")
+            }
+            Error::ChecksFailed(names) => write!(
+                f,
+                "install rolled back: {} check(s) still fail after applying the plan: {}; nothing was changed",
+                names.len(),
+                names.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

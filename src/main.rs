@@ -1,0 +1,65 @@
+//! connect-pg-admin: installs, upgrades and verifies the PostgreSQL side of the connect-pg
+//! session store. This file only wires the pieces together and turns errors into exit codes.
+
+mod apply;
+mod catalog;
+mod checks;
+mod cli;
+mod connect;
+mod conninfo;
+mod error;
+mod names;
+mod pgpass;
+mod plan;
+mod report;
+mod template;
+mod verify;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::{exit, Error, Result};
+use crate::names::Names;
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            report::error(&e);
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: &Cli) -> Result<i32> {
+    let names = Names::new(&cli.schema, &cli.role)?;
+    let style = report::Style { format: cli.format, quiet: cli.quiet, verbose: cli.verbose };
+    let settings = connect::Settings::resolve(&cli.connect)?;
+    let mut client = settings.connect()?;
+    client
+        .batch_execute("SET standard_conforming_strings = on; SET client_min_messages = warning")
+        .map_err(|e| Error::from_db("preparing the session", &e))?;
+    match &cli.command {
+        Command::Verify(args) => {
+            let outcome = verify::verify(&mut client, &names, args.lock_timeout)?;
+            report::verify(&outcome, style);
+            Ok(if outcome.all_pass() { exit::OK } else { exit::CHECKS_FAILED })
+        }
+        Command::Install(args) => {
+            let opts = apply::Options {
+                dry_run: args.dry_run,
+                lock_timeout: args.lock_timeout,
+                lock_retries: args.lock_retries,
+                wait: args.wait,
+            };
+            let result = apply::install(&mut client, &names, &opts, &|_msg| {})?;
+            report::install(&result, style);
+            Ok(match result {
+                apply::Installed::RolledBack { .. } => exit::CHECKS_FAILED,
+                _ => exit::OK,
+            })
+        }
+    }
+}
