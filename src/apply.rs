@@ -40,26 +40,45 @@ pub enum Installed {
     /// Every check passed before anything ran; nothing was changed.
     UpToDate { checks: Outcome },
     /// --dry-run: what would run; nothing was changed.
-    DryRun { before: Outcome, steps: Vec<AppliedStep> },
+    DryRun {
+        before: Outcome,
+        steps: Vec<AppliedStep>,
+    },
     /// Steps ran and every check passes: committed.
-    Committed { before: Outcome, steps: Vec<AppliedStep>, after: Outcome },
+    Committed {
+        before: Outcome,
+        steps: Vec<AppliedStep>,
+        after: Outcome,
+    },
     /// Steps ran but checks still fail: rolled back, nothing was changed.
-    RolledBack { before: Outcome, steps: Vec<AppliedStep>, after: Outcome },
+    RolledBack {
+        before: Outcome,
+        steps: Vec<AppliedStep>,
+        after: Outcome,
+    },
 }
 
 /// A step can expose another failure (dropping a function to change its result type drops
 /// its trigger too), so the plan is re-made from the checks a bounded number of times.
 const MAX_ROUNDS: usize = 3;
 
-pub fn install(client: &mut Client, names: &Names, opts: &Options, progress: &dyn Fn(&str)) -> Result<Installed> {
+pub fn install(
+    client: &mut Client,
+    names: &Names,
+    opts: &Options,
+    progress: &dyn Fn(&str),
+) -> Result<Installed> {
     let server = checks::server(client)?;
-    let mut tx = client.transaction().map_err(|e| Error::from_db("starting the transaction", &e))?;
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::from_db("starting the transaction", &e))?;
     take_install_lock(&mut tx, names, opts.wait, progress)?;
     set_lock_timeout(&mut tx, opts.lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let before = checks::run(&mut tx, names, &pgtap)?;
     if before.all_pass() {
-        tx.rollback().map_err(|e| Error::from_db("ending the transaction", &e))?;
+        tx.rollback()
+            .map_err(|e| Error::from_db("ending the transaction", &e))?;
         return Ok(Installed::UpToDate { checks: before });
     }
     let vars_owned = catalog::run_vars(names);
@@ -68,9 +87,17 @@ pub fn install(client: &mut Client, names: &Names, opts: &Options, progress: &dy
     if opts.dry_run {
         let steps = plan::plan(&before.failing())
             .into_iter()
-            .map(|s| Ok(AppliedStep { name: s.name, sql: template::render(s.sql, &vars)?, attempts: 0, elapsed: Duration::ZERO }))
+            .map(|s| {
+                Ok(AppliedStep {
+                    name: s.name,
+                    sql: template::render(s.sql, &vars)?,
+                    attempts: 0,
+                    elapsed: Duration::ZERO,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
-        tx.rollback().map_err(|e| Error::from_db("ending the transaction", &e))?;
+        tx.rollback()
+            .map_err(|e| Error::from_db("ending the transaction", &e))?;
         return Ok(Installed::DryRun { before, steps });
     }
 
@@ -91,18 +118,35 @@ pub fn install(client: &mut Client, names: &Names, opts: &Options, progress: &dy
         }
     }
     if !after.all_pass() {
-        tx.rollback().map_err(|e| Error::from_db("rolling back", &e))?;
-        return Ok(Installed::RolledBack { before, steps: applied, after });
+        tx.rollback()
+            .map_err(|e| Error::from_db("rolling back", &e))?;
+        return Ok(Installed::RolledBack {
+            before,
+            steps: applied,
+            after,
+        });
     }
     pgtap.unload(&mut tx)?;
     tx.commit().map_err(|e| Error::from_db("committing", &e))?;
-    Ok(Installed::Committed { before, steps: applied, after })
+    Ok(Installed::Committed {
+        before,
+        steps: applied,
+        after,
+    })
 }
 
 /// Polls the transaction-scoped advisory lock rather than blocking on it: a waiting run then
 /// holds nothing and sits in no lock queue.
-fn take_install_lock(tx: &mut Transaction, names: &Names, wait: Duration, progress: &dyn Fn(&str)) -> Result<()> {
-    let sql = template::render(include_str!("../sql/tool/try_lock.sql"), &[("schema", &names.schema)])?;
+fn take_install_lock(
+    tx: &mut Transaction,
+    names: &Names,
+    wait: Duration,
+    progress: &dyn Fn(&str),
+) -> Result<()> {
+    let sql = template::render(
+        include_str!("../sql/tool/try_lock.sql"),
+        &[("schema", &names.schema)],
+    )?;
     let start = Instant::now();
     let mut announced = false;
     loop {
@@ -129,23 +173,38 @@ fn take_install_lock(tx: &mut Transaction, names: &Names, wait: Duration, progre
 }
 
 fn set_lock_timeout(tx: &mut Transaction, timeout: Duration) -> Result<()> {
-    tx.batch_execute(&format!("SET LOCAL lock_timeout = {}", timeout.as_millis().max(1)))
-        .map_err(|e| Error::from_db("setting lock_timeout", &e))
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = {}",
+        timeout.as_millis().max(1)
+    ))
+    .map_err(|e| Error::from_db("setting lock_timeout", &e))
 }
 
 /// Runs one step in a savepoint. A lock timeout rolls the step back and retries it after a
 /// growing pause; once the retries are spent the run fails naming who held the lock.
-fn apply_step(tx: &mut Transaction, step: &'static Step, vars: &[(&str, &str)], opts: &Options) -> Result<AppliedStep> {
+fn apply_step(
+    tx: &mut Transaction,
+    step: &'static Step,
+    vars: &[(&str, &str)],
+    opts: &Options,
+) -> Result<AppliedStep> {
     let sql = template::render(step.sql, vars)?;
     let start = Instant::now();
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let mut sp = tx.savepoint("connect_pg_admin_step").map_err(|e| Error::from_db(step.name, &e))?;
+        let mut sp = tx
+            .savepoint("connect_pg_admin_step")
+            .map_err(|e| Error::from_db(step.name, &e))?;
         match sp.batch_execute(&sql) {
             Ok(()) => {
                 sp.commit().map_err(|e| Error::from_db(step.name, &e))?;
-                return Ok(AppliedStep { name: step.name, sql, attempts, elapsed: start.elapsed() });
+                return Ok(AppliedStep {
+                    name: step.name,
+                    sql,
+                    attempts,
+                    elapsed: start.elapsed(),
+                });
             }
             Err(e) => {
                 let lock_timeout = e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE);
@@ -180,7 +239,9 @@ fn backoff(attempt: u32) -> Duration {
 
 fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
     let sql = template::render(include_str!("../sql/tool/blockers.sql"), vars)?;
-    let rows = tx.query(sql.as_str(), &[]).map_err(|e| Error::from_db("finding the lock holders", &e))?;
+    let rows = tx
+        .query(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("finding the lock holders", &e))?;
     Ok(rows
         .iter()
         .map(|r| {

@@ -64,10 +64,16 @@ pub struct PgTap {
 impl PgTap {
     pub fn prepare(tx: &mut Transaction, server: &Server) -> Result<PgTap> {
         if let Some(schema) = &server.pgtap_schema {
-            return Ok(PgTap { schema: schema.clone(), loaded: false });
+            return Ok(PgTap {
+                schema: schema.clone(),
+                loaded: false,
+            });
         }
         let schema = format!("connect_pg_admin_pgtap_{}", std::process::id());
-        let sql = template::render(include_str!("../sql/tool/load_pgtap.sql"), &[("pgtap_schema", &schema)])?;
+        let sql = template::render(
+            include_str!("../sql/tool/load_pgtap.sql"),
+            &[("pgtap_schema", &schema)],
+        )?;
         tx.batch_execute(&sql).map_err(|e| match Error::from_db("loading pgTAP", &e) {
             Error::Refused(_) => Error::Refused(format!(
                 "pgTAP is not installed in this database and {} may not load it ({}); run CREATE EXTENSION pgtap as a superuser, or connect as one",
@@ -76,14 +82,21 @@ impl PgTap {
             )),
             other => other,
         })?;
-        Ok(PgTap { schema, loaded: true })
+        Ok(PgTap {
+            schema,
+            loaded: true,
+        })
     }
 
     /// Drops what `prepare` loaded, so a committing transaction leaves no trace of pgTAP.
     pub fn unload(&self, tx: &mut Transaction) -> Result<()> {
         if self.loaded {
-            let sql = template::render(include_str!("../sql/tool/unload_pgtap.sql"), &[("pgtap_schema", &self.schema)])?;
-            tx.batch_execute(&sql).map_err(|e| Error::from_db("removing pgTAP", &e))?;
+            let sql = template::render(
+                include_str!("../sql/tool/unload_pgtap.sql"),
+                &[("pgtap_schema", &self.schema)],
+            )?;
+            tx.batch_execute(&sql)
+                .map_err(|e| Error::from_db("removing pgTAP", &e))?;
         }
         Ok(())
     }
@@ -120,7 +133,9 @@ impl Outcome {
 pub fn run(tx: &mut Transaction, names: &Names, pgtap: &PgTap) -> Result<Outcome> {
     let checks = catalog::checks();
     let run_vars = catalog::run_vars(names);
-    let mut pass = tx.savepoint("connect_pg_admin_checks").map_err(|e| Error::from_db("starting the checks", &e))?;
+    let mut pass = tx
+        .savepoint("connect_pg_admin_checks")
+        .map_err(|e| Error::from_db("starting the checks", &e))?;
     let search_path = format!(
         "SET LOCAL search_path = pg_catalog, {}",
         template::quote_ident(&pgtap.schema)
@@ -128,7 +143,10 @@ pub fn run(tx: &mut Transaction, names: &Names, pgtap: &PgTap) -> Result<Outcome
     let mut tap = String::new();
     // no_plan: pgTAP then prints the plan last, after every diagnostic, so the parser reads
     // the last check's diagnostics too.
-    tap.push_str(&collect(&mut pass, &format!("{search_path}; SELECT * FROM no_plan()"))?);
+    tap.push_str(&collect(
+        &mut pass,
+        &format!("{search_path}; SELECT * FROM no_plan()"),
+    )?);
 
     let base: Vec<(&str, &str)> = run_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut scratch_error: Option<String> = None;
@@ -155,9 +173,13 @@ pub fn run(tx: &mut Transaction, names: &Names, pgtap: &PgTap) -> Result<Outcome
         tap.push_str(&text);
     }
     tap.push_str(&collect(&mut pass, "SELECT * FROM finish()")?);
-    pass.rollback().map_err(|e| Error::from_db("ending the checks", &e))?;
+    pass.rollback()
+        .map_err(|e| Error::from_db("ending the checks", &e))?;
     let results = parse(&tap, &checks)?;
-    Ok(Outcome { results, tap: format!("TAP version 14\n{tap}") })
+    Ok(Outcome {
+        results,
+        tap: format!("TAP version 14\n{tap}"),
+    })
 }
 
 fn render_check(check: &Check, base: &[(&str, &str)], label: &str) -> Result<String> {
@@ -169,7 +191,9 @@ fn render_check(check: &Check, base: &[(&str, &str)], label: &str) -> Result<Str
 
 /// Runs SQL and returns every non-empty text cell, one per line: pgTAP's output.
 fn collect(tx: &mut Transaction, sql: &str) -> Result<String> {
-    let messages = tx.simple_query(sql).map_err(|e| Error::from_db("running the checks", &e))?;
+    let messages = tx
+        .simple_query(sql)
+        .map_err(|e| Error::from_db("running the checks", &e))?;
     Ok(cells(&messages))
 }
 
@@ -194,15 +218,21 @@ fn cells(messages: &[SimpleQueryMessage]) -> String {
 /// object it inspects is gone) is returned as text and leaves the transaction usable; a lost
 /// connection is an error of the run.
 fn guarded_collect(tx: &mut Transaction, sql: &str) -> Result<std::result::Result<String, String>> {
-    let mut sp = tx.savepoint("connect_pg_admin_check").map_err(|e| Error::from_db("running the checks", &e))?;
+    let mut sp = tx
+        .savepoint("connect_pg_admin_check")
+        .map_err(|e| Error::from_db("running the checks", &e))?;
     match sp.simple_query(sql) {
         Ok(messages) => {
-            sp.commit().map_err(|e| Error::from_db("running the checks", &e))?;
+            sp.commit()
+                .map_err(|e| Error::from_db("running the checks", &e))?;
             Ok(Ok(cells(&messages)))
         }
         Err(e) if e.as_db_error().is_some() => {
-            sp.rollback().map_err(|e| Error::from_db("running the checks", &e))?;
-            Ok(Err(one_line(e.as_db_error().map(|d| d.message()).unwrap_or_default())))
+            sp.rollback()
+                .map_err(|e| Error::from_db("running the checks", &e))?;
+            Ok(Err(one_line(
+                e.as_db_error().map(|d| d.message()).unwrap_or_default(),
+            )))
         }
         Err(e) => Err(Error::from_db("running the checks", &e)),
     }
@@ -231,9 +261,11 @@ fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
     use tap_parser::{TapParser, TapStatement};
     let document = format!("TAP version 14\n{tap}");
     let mut parser = TapParser::new();
-    let statements = parser
-        .parse(&document)
-        .map_err(|e| Error::Server(format!("internal: pgTAP's output could not be read as TAP: {e}")))?;
+    let statements = parser.parse(&document).map_err(|e| {
+        Error::Server(format!(
+            "internal: pgTAP's output could not be read as TAP: {e}"
+        ))
+    })?;
     let mut results: Vec<CheckResult> = Vec::with_capacity(checks.len());
     for statement in statements {
         match statement {
@@ -257,7 +289,10 @@ fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
                 // pgTAP's closing "Looks like you failed" belongs to no check.
                 if let Some(last) = results.last_mut() {
                     // "Failed test N" repeats the test line; the rest is what was wrong.
-                    if !last.passed && !c.starts_with("Looks like you") && !c.starts_with("Failed test") {
+                    if !last.passed
+                        && !c.starts_with("Looks like you")
+                        && !c.starts_with("Failed test")
+                    {
                         last.diagnostics.push(c.to_string());
                     }
                 }

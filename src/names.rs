@@ -25,7 +25,11 @@ impl Names {
                 "--role {role} is the name of the owner role of schema {schema}; choose another application role name"
             )));
         }
-        Ok(Names { schema: schema.to_string(), role: role.to_string(), owner })
+        Ok(Names {
+            schema: schema.to_string(),
+            role: role.to_string(),
+            owner,
+        })
     }
 }
 
@@ -43,8 +47,14 @@ pub fn validate(flag: &str, name: &str, max: usize) -> Result<()> {
         )));
     }
     let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-    if !first_ok || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    if !first_ok
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         return Err(Error::Usage(format!(
             "{flag} \"{shown}\" is not a plain name; use lower-case letters, digits and underscores, starting with a letter"
         )));
@@ -85,8 +95,19 @@ mod tests {
     #[test]
     fn rejects_bad_names() {
         for bad in [
-            "", "Web", "1web", "we b", "we;b", "we\"b", "we'b", "we\0b", "pg_web", "public",
-            "postgres", "web); drop table x; --", "é",
+            "",
+            "Web",
+            "1web",
+            "we b",
+            "we;b",
+            "we\"b",
+            "we'b",
+            "we\0b",
+            "pg_web",
+            "public",
+            "postgres",
+            "web); drop table x; --",
+            "é",
         ] {
             let e = Names::new(bad, "nodepg").unwrap_err();
             assert!(matches!(e, Error::Usage(_)), "{bad:?} accepted as schema");

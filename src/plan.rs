@@ -12,7 +12,10 @@ pub fn plan(failing: &[&CheckResult]) -> Vec<&'static Step> {
         .filter_map(|f| checks.iter().find(|c| c.name == f.name))
         .flat_map(|c| c.repairs.iter().copied())
         .collect();
-    catalog::STEPS.iter().filter(|s| wanted.contains(&s.name)).collect()
+    catalog::STEPS
+        .iter()
+        .filter(|s| wanted.contains(&s.name))
+        .collect()
 }
 
 #[cfg(test)]
@@ -20,12 +23,22 @@ mod tests {
     use super::*;
 
     fn failing(name: &str) -> CheckResult {
-        CheckResult { name: name.into(), description: String::new(), passed: false, diagnostics: vec![] }
+        CheckResult {
+            name: name.into(),
+            description: String::new(),
+            passed: false,
+            diagnostics: vec![],
+        }
     }
 
     #[test]
     fn orders_by_catalog_and_deduplicates() {
-        let f = [failing("grant.table"), failing("function.count_sessions.body"), failing("grant.schema"), failing("role.owner")];
+        let f = [
+            failing("grant.table"),
+            failing("function.count_sessions.body"),
+            failing("grant.schema"),
+            failing("role.owner"),
+        ];
         let refs: Vec<&CheckResult> = f.iter().collect();
         let names: Vec<_> = plan(&refs).iter().map(|s| s.name).collect();
         assert_eq!(names, ["role.owner", "function.count_sessions", "grants"]);

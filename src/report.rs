@@ -38,7 +38,9 @@ pub fn install(result: &Installed, style: Style) {
         Format::Tap => out(&match result {
             Installed::UpToDate { checks } => checks.tap.clone(),
             Installed::DryRun { before, .. } => before.tap.clone(),
-            Installed::Committed { after, .. } | Installed::RolledBack { after, .. } => after.tap.clone(),
+            Installed::Committed { after, .. } | Installed::RolledBack { after, .. } => {
+                after.tap.clone()
+            }
         }),
         Format::Human => out(&install_human(result, style)),
     }
@@ -55,12 +57,23 @@ fn install_human(result: &Installed, style: Style) -> String {
         }
         Installed::DryRun { before, steps } => {
             s.push_str(&failing_block(before, style));
-            s.push_str(&format!("Dry run: {} step(s) would run; nothing was changed.\n", steps.len()));
+            s.push_str(&format!(
+                "Dry run: {} step(s) would run; nothing was changed.\n",
+                steps.len()
+            ));
             for step in steps {
-                s.push_str(&format!("\n-- step {}\n{}\n", step.name, step.sql.trim_end()));
+                s.push_str(&format!(
+                    "\n-- step {}\n{}\n",
+                    step.name,
+                    step.sql.trim_end()
+                ));
             }
         }
-        Installed::Committed { before, steps, after } => {
+        Installed::Committed {
+            before,
+            steps,
+            after,
+        } => {
             s.push_str(&failing_block(before, style));
             s.push_str(&steps_block(steps, style));
             s.push_str(&format!(
@@ -69,11 +82,22 @@ fn install_human(result: &Installed, style: Style) -> String {
                 steps.len()
             ));
         }
-        Installed::RolledBack { before, steps, after } => {
+        Installed::RolledBack {
+            before,
+            steps,
+            after,
+        } => {
             s.push_str(&failing_block(before, style));
             s.push_str(&steps_block(steps, style));
             s.push_str("Still failing after the steps:\n");
-            s.push_str(&checks_table(&after.results, Style { quiet: true, ..style }, false));
+            s.push_str(&checks_table(
+                &after.results,
+                Style {
+                    quiet: true,
+                    ..style
+                },
+                false,
+            ));
             s.push_str("Rolled back: nothing was changed.\n");
         }
     }
@@ -82,7 +106,11 @@ fn install_human(result: &Installed, style: Style) -> String {
 
 fn failing_block(before: &Outcome, style: Style) -> String {
     let failing = before.failing();
-    let mut s = format!("{} of {} checks failed:\n", failing.len(), before.results.len());
+    let mut s = format!(
+        "{} of {} checks failed:\n",
+        failing.len(),
+        before.results.len()
+    );
     let width = name_width(before.results.iter());
     for f in failing {
         s.push_str(&format!("  not ok  {:width$}  {}\n", f.name, f.description));
@@ -98,8 +126,17 @@ fn failing_block(before: &Outcome, style: Style) -> String {
 fn steps_block(steps: &[AppliedStep], style: Style) -> String {
     let mut s = format!("Applied {} step(s):\n", steps.len());
     for step in steps {
-        let retries = if step.attempts > 1 { format!(" ({} attempts)", step.attempts) } else { String::new() };
-        s.push_str(&format!("  applied {} in {}ms{}\n", step.name, step.elapsed.as_millis(), retries));
+        let retries = if step.attempts > 1 {
+            format!(" ({} attempts)", step.attempts)
+        } else {
+            String::new()
+        };
+        s.push_str(&format!(
+            "  applied {} in {}ms{}\n",
+            step.name,
+            step.elapsed.as_millis(),
+            retries
+        ));
         if style.verbose > 1 {
             s.push_str(&format!("{}\n", step.sql.trim_end()));
         }

@@ -42,9 +42,15 @@ pub fn render(sql: &str, vars: &Vars) -> Result<String> {
                     .iter()
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| *v)
-                    .ok_or_else(|| Error::Server(format!("internal: SQL variable :{name} has no value")))?;
+                    .ok_or_else(|| {
+                        Error::Server(format!("internal: SQL variable :{name} has no value"))
+                    })?;
                 out.push_str(&sql[copied..i]);
-                out.push_str(&if quote == b'"' { quote_ident(value) } else { quote_literal(value) });
+                out.push_str(&if quote == b'"' {
+                    quote_ident(value)
+                } else {
+                    quote_literal(value)
+                });
                 i = j + 1;
                 copied = i;
                 continue;
@@ -72,7 +78,10 @@ mod tests {
     fn quotes_identifiers_and_literals() {
         let sql = "CREATE SCHEMA :\"schema\"; SELECT :'schema', x::text, :'role'::name";
         let out = render(sql, &[("schema", "we\"b"), ("role", "it's")]).unwrap();
-        assert_eq!(out, "CREATE SCHEMA \"we\"\"b\"; SELECT 'we\"b', x::text, 'it''s'::name");
+        assert_eq!(
+            out,
+            "CREATE SCHEMA \"we\"\"b\"; SELECT 'we\"b', x::text, 'it''s'::name"
+        );
     }
 
     #[test]

@@ -12,11 +12,17 @@ use crate::names::Names;
 
 pub fn verify(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Outcome> {
     let server = checks::server(client)?;
-    let mut tx = client.transaction().map_err(|e| Error::from_db("starting the transaction", &e))?;
-    tx.batch_execute(&format!("SET LOCAL lock_timeout = {}", lock_timeout.as_millis().max(1)))
-        .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::from_db("starting the transaction", &e))?;
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = {}",
+        lock_timeout.as_millis().max(1)
+    ))
+    .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let outcome = checks::run(&mut tx, names, &pgtap)?;
-    tx.rollback().map_err(|e| Error::from_db("ending the transaction", &e))?;
+    tx.rollback()
+        .map_err(|e| Error::from_db("ending the transaction", &e))?;
     Ok(outcome)
 }
