@@ -124,8 +124,9 @@ impl TestDb {
     }
 
     /// A deterministic text dump of everything an install could change, in this database
-    /// and cluster-wide (roles): see `snapshot.rs`. Roles are shared by all databases; hold
-    /// `cluster().global_lock()` if tests running in parallel might change them.
+    /// and of the roles that concern this database: see `snapshot.rs`. Roles are shared by
+    /// all databases: a test that changes role attributes uses role names that start with
+    /// the database's name, or a private cluster.
     pub fn snapshot(&self) -> String {
         super::snapshot::take(&mut self.client())
             .unwrap_or_else(|e| panic!("snapshot of {}: {}", self.name, super::pg_error(&e)))

@@ -23,6 +23,18 @@ fn acl(expr: &str) -> String {
     )
 }
 
+/// Roles are shared by every database of the cluster, and tests run in parallel, so a
+/// database's snapshot shows only the roles that concern it: those with a dependency in it
+/// (owners, grantees), the tool's default names, and roles named after the database (tests
+/// that change role attributes use such names, or a private cluster).
+fn roles_in_view(oid: &str, name: &str) -> String {
+    format!(
+        "({name} in ('nodepg', 'web_owner') or {name} like current_database() || '%' \
+         or exists (select from pg_shdepend d where d.refclassid = 'pg_authid'::regclass \
+         and d.refobjid = {oid} and d.dbid = (select oid from pg_database where datname = current_database())))"
+    )
+}
+
 fn sections() -> Vec<(&'static str, String)> {
     vec![
         (
@@ -195,16 +207,18 @@ fn sections() -> Vec<(&'static str, String)> {
             "select format('%I %s password=%s', a.rolname,
                 (to_jsonb(a) - 'oid' - 'rolname' - 'rolpassword')::text,
                 case when a.rolpassword is null then 'none' else 'set' end)
-             from pg_authid a order by a.rolname"
-                .to_string(),
+             from pg_authid a where {ROLES_IN_VIEW} order by a.rolname"
+                .replace("{ROLES_IN_VIEW}", &roles_in_view("a.oid", "a.rolname")),
         ),
         (
             "memberships",
             "select format('%I in %I grantor=%I %s', pg_get_userbyid(m.member),
                 pg_get_userbyid(m.roleid), pg_get_userbyid(m.grantor),
                 (to_jsonb(m) - 'oid' - 'roleid' - 'member' - 'grantor')::text)
-             from pg_auth_members m order by 1"
-                .to_string(),
+             from pg_auth_members m
+             where {A} or {B} order by 1"
+                .replace("{A}", &roles_in_view("m.member", "pg_get_userbyid(m.member)"))
+                .replace("{B}", &roles_in_view("m.roleid", "pg_get_userbyid(m.roleid)")),
         ),
         (
             "role settings",
