@@ -1,13 +1,27 @@
 -- step grants: the application role holds exactly USAGE on the schema and EXECUTE on the five
--- session functions; everything else it holds in the schema, or through membership in the
--- owner role, is revoked.
+-- session functions; everything else it holds in the schema, and every role membership
+-- (membership in the owner role would hand it the table), is revoked.
 DO $step$
 DECLARE
     r record;
 BEGIN
-    IF pg_catalog.pg_has_role(:'role', :'owner', 'MEMBER') AND :'role' <> :'owner' THEN
-        EXECUTE pg_catalog.format('REVOKE %I FROM %I', :'owner', :'role');
-    END IF;
+    -- The one place where the SQL differs by major. From PostgreSQL 16 on, a membership is
+    -- one pg_auth_members row per grantor, and REVOKE removes only the row of the grantor it
+    -- names (by default the current role, for a superuser the bootstrap superuser), merely
+    -- warning about the others: each row is revoked GRANTED BY its own grantor. Before 16
+    -- there is one row per membership, REVOKE removes it whoever granted it, and the grantor
+    -- may be a role dropped since, which GRANTED BY could not name.
+    FOR r IN
+        SELECT m.roleid::regrole AS granted, m.grantor::regrole AS grantor
+          FROM pg_catalog.pg_auth_members m
+         WHERE m.member = pg_catalog.to_regrole(:'role')
+    LOOP
+        IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
+            EXECUTE pg_catalog.format('REVOKE %s FROM %I GRANTED BY %s', r.granted, :'role', r.grantor);
+        ELSE
+            EXECUTE pg_catalog.format('REVOKE %s FROM %I', r.granted, :'role');
+        END IF;
+    END LOOP;
     FOR r IN
         SELECT c.oid::regclass AS rel FROM pg_catalog.pg_class c
          WHERE c.relnamespace = pg_catalog.to_regnamespace(:'schema')

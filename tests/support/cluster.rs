@@ -46,6 +46,19 @@ pub fn private_cluster() -> &'static Cluster {
     }
 }
 
+/// A new cluster for this caller alone, of the PostgreSQL installed in `bin` rather than the
+/// one under test: for tests about other majors (a server older than the supported range).
+/// Removed at exit like the others.
+pub fn private_cluster_of(bin: &Path) -> &'static Cluster {
+    match Cluster::start_from("private-other", false, Some(bin)) {
+        Ok(c) => Box::leak(Box::new(c)),
+        Err(e) => panic!(
+            "a private test cluster of {} could not be started: {e}",
+            bin.display()
+        ),
+    }
+}
+
 /// The OS user the server runs as when the tests run as root (PostgreSQL refuses root).
 pub(crate) struct ServerUser {
     pub name: String,
@@ -136,9 +149,21 @@ impl std::fmt::Debug for Cluster {
 
 impl Cluster {
     fn start(label: &'static str, without_pgtap: bool) -> Result<Cluster, String> {
+        Cluster::start_from(label, without_pgtap, None)
+    }
+
+    /// `bin`: the PostgreSQL bin dir to run instead of the one under test (`CPA_PG_BIN`).
+    fn start_from(
+        label: &'static str,
+        without_pgtap: bool,
+        bin: Option<&Path>,
+    ) -> Result<Cluster, String> {
         let started = Instant::now();
         remove_stale_clusters();
-        let pg_bin = install::pg_bin_dir()?;
+        let pg_bin = match bin {
+            Some(dir) => install::checked_bin_dir(dir, "the test")?,
+            None => install::pg_bin_dir()?,
+        };
         let run_as = server_user()?;
 
         let base = tempfile::Builder::new()

@@ -27,6 +27,12 @@ pub(crate) fn pg_bin_dir() -> Result<PathBuf, String> {
     } else {
         (PathBuf::from("/usr/lib/postgresql/15/bin"), "the default")
     };
+    checked_bin_dir(&dir, source)
+}
+
+/// `dir` made canonical, checked to hold `initdb`, `pg_ctl` and `postgres` (the only programs
+/// the harness runs from it: builds such as @embedded-postgres ship no psql or pg_config).
+pub(crate) fn checked_bin_dir(dir: &Path, source: &str) -> Result<PathBuf, String> {
     let dir = dir
         .canonicalize()
         .ctx(|| format!("PostgreSQL bin dir {} (from {source})", dir.display()))?;

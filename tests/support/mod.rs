@@ -20,7 +20,7 @@ mod run;
 mod snapshot;
 mod tls;
 
-pub use cluster::{cluster, cluster_without_pgtap, private_cluster, Cluster};
+pub use cluster::{cluster, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster};
 pub use db::TestDb;
 pub use run::{bin, run, run_with_stdin, Run};
 
