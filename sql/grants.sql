@@ -1,6 +1,6 @@
 -- step grants: the application role holds exactly USAGE on the schema and EXECUTE on the five
--- session functions; everything else it holds in the schema, and every role membership
--- (membership in the owner role would hand it the table), is revoked.
+-- session functions; everything else it holds in the schema, or through membership in the
+-- owner role, is revoked.
 DO $step$
 DECLARE
     r record;
@@ -15,6 +15,7 @@ BEGIN
         SELECT m.roleid::regrole AS granted, m.grantor::regrole AS grantor
           FROM pg_catalog.pg_auth_members m
          WHERE m.member = pg_catalog.to_regrole(:'role')
+           AND m.roleid = pg_catalog.to_regrole(:'owner')
     LOOP
         IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
             EXECUTE pg_catalog.format('REVOKE %s FROM %I GRANTED BY %s', r.granted, :'role', r.grantor);
