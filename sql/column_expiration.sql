@@ -1,5 +1,6 @@
 -- step column.expiration: expiration exists, is timestamptz, and defaults to a day from now.
 -- A timestamp without time zone is read in the session's TimeZone, as PostgreSQL's own cast does.
+-- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE)
 DO $step$
 DECLARE
     t regclass := pg_catalog.format('%I.session', :'schema')::regclass;

@@ -1,4 +1,5 @@
 -- step column.sess_data: sess_data exists and is text.
+-- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE)
 DO $step$
 DECLARE
     t regclass := pg_catalog.format('%I.session', :'schema')::regclass;

@@ -1,4 +1,5 @@
 -- step column.sess_id: sess_id exists and is text.
+-- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE)
 DO $step$
 DECLARE
     t regclass := pg_catalog.format('%I.session', :'schema')::regclass;

@@ -1,5 +1,6 @@
 -- step primary_key: sess_id is the primary key (and nothing else is). Fails, and so rolls the
 -- install back, if sess_id holds duplicates or NULLs: those need a person's decision.
+-- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE)
 DO $step$
 DECLARE
     t regclass := pg_catalog.format('%I.session', :'schema')::regclass;

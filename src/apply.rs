@@ -1,11 +1,13 @@
 //! `install`: in one transaction, take the install lock, run the checks, apply the steps that
-//! repair what fails, run the checks again, and commit only when every check passes. Every
-//! step waits for table locks at most `lock_timeout` and is retried with backoff, so the
-//! application's traffic never queues behind an install for long.
+//! repair what fails, run the checks again, record what changed in the schema's
+//! install_history, and commit only when every check passes. A step takes the session table
+//! with `LOCK ... NOWAIT`, polled for up to `lock_timeout` per attempt and retried with
+//! backoff, so the application's reads and writes never queue behind a waiting install.
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use postgres::error::SqlState;
 use postgres::{Client, Transaction};
 
 use crate::catalog::{self, Step};
@@ -108,10 +110,12 @@ pub fn install(
         if steps.is_empty() {
             break;
         }
+        set_lock_timeout(&mut tx, STATEMENT_LOCK_WAIT)?;
         for step in steps {
             progress(&format!("applying {}", step.name));
             applied.push(apply_step(&mut tx, step, &vars, opts)?);
         }
+        set_lock_timeout(&mut tx, opts.lock_timeout)?;
         after = checks::run(&mut tx, names, &pgtap)?;
         if after.all_pass() {
             break;
@@ -126,6 +130,7 @@ pub fn install(
             after,
         });
     }
+    record_history(&mut tx, names, &before, &applied)?;
     pgtap.unload(&mut tx)?;
     tx.commit().map_err(|e| Error::from_db("committing", &e))?;
     Ok(Installed::Committed {
@@ -133,6 +138,45 @@ pub fn install(
         steps: applied,
         after,
     })
+}
+
+/// The functions connect-pg 1.1.x's installer left outside the schema (correct_web() and its
+/// pgTAP suite, usually in public), which install reports and leaves alone
+/// (sql/tool/legacy_leftovers.sql says why).
+pub fn legacy_leftovers(client: &mut Client, names: &Names) -> Result<Vec<String>> {
+    let sql = template::render(
+        include_str!("../sql/tool/legacy_leftovers.sql"),
+        &[("schema", &names.schema)],
+    )?;
+    Ok(client
+        .query(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("looking for connect-pg 1.1.x's installer", &e))?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect())
+}
+
+/// Writes what this install changed into the schema's install_history (whose check has just
+/// passed, so it exists), in the same transaction: the record commits with the change or not
+/// at all.
+fn record_history(
+    tx: &mut Transaction,
+    names: &Names,
+    before: &Outcome,
+    applied: &[AppliedStep],
+) -> Result<()> {
+    let sql = template::render(
+        include_str!("../sql/tool/record_history.sql"),
+        &[("schema", &names.schema)],
+    )?;
+    let failing: Vec<&str> = before.failing().iter().map(|c| c.name.as_str()).collect();
+    let steps: Vec<&str> = applied.iter().map(|s| s.name).collect();
+    tx.execute(
+        sql.as_str(),
+        &[&env!("CARGO_PKG_VERSION"), &failing, &steps],
+    )
+    .map_err(|e| Error::from_db("recording the install in install_history", &e))?;
+    Ok(())
 }
 
 /// Polls the transaction-scoped advisory lock rather than blocking on it: a waiting run then
@@ -180,8 +224,23 @@ fn set_lock_timeout(tx: &mut Transaction, timeout: Duration) -> Result<()> {
     .map_err(|e| Error::from_db("setting lock_timeout", &e))
 }
 
-/// Runs one step in a savepoint. A lock timeout rolls the step back and retries it after a
-/// growing pause; once the retries are spent the run fails naming who held the lock.
+/// The longest a statement of a step may wait in a lock queue. A table lock a step is known
+/// to need is taken beforehand without queueing (sql/tool/lock_table.sql); this bounds every
+/// other wait (a catalog row another transaction is changing, a role another install is
+/// creating), since for as long as a lock request waits, later requests that conflict with it
+/// wait behind it.
+const STATEMENT_LOCK_WAIT: Duration = Duration::from_millis(50);
+/// Pauses between two tries of a step within one attempt: short at first, so a lock that is
+/// released at once is taken at once, then growing to this.
+const POLL_MIN: Duration = Duration::from_millis(10);
+const POLL_MAX: Duration = Duration::from_millis(200);
+
+/// Runs one step in a savepoint. A step that needs the session table takes it first with
+/// `LOCK ... NOWAIT`: when the application holds it, the step is rolled back to its savepoint
+/// and tried again, polling for up to `lock_timeout` (one attempt) without ever sitting in the
+/// table's lock queue, where the application's reads and writes would wait behind it. After an
+/// attempt the step pauses with a growing backoff, and once the retries are spent the run
+/// fails naming who held the lock.
 fn apply_step(
     tx: &mut Transaction,
     step: &'static Step,
@@ -189,46 +248,114 @@ fn apply_step(
     opts: &Options,
 ) -> Result<AppliedStep> {
     let sql = template::render(step.sql, vars)?;
+    let lock = if step.locks_table() {
+        Some(template::render(
+            include_str!("../sql/tool/lock_table.sql"),
+            vars,
+        )?)
+    } else {
+        None
+    };
     let start = Instant::now();
     let mut attempts = 0;
+    let mut races = 0;
     loop {
         attempts += 1;
-        let mut sp = tx
-            .savepoint("connect_pg_admin_step")
-            .map_err(|e| Error::from_db(step.name, &e))?;
-        match sp.batch_execute(&sql) {
-            Ok(()) => {
-                sp.commit().map_err(|e| Error::from_db(step.name, &e))?;
+        match try_step(tx, step, lock.as_deref(), &sql, opts.lock_timeout)? {
+            Tried::Applied => {
                 return Ok(AppliedStep {
                     name: step.name,
                     sql,
                     attempts,
                     elapsed: start.elapsed(),
-                });
+                })
             }
-            Err(e) => {
-                let lock_timeout = e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE);
-                let err = Error::from_db(&format!("step {}", step.name), &e);
-                if e.as_db_error().is_none() {
-                    return Err(err);
-                }
-                sp.rollback().map_err(|e| Error::from_db(step.name, &e))?;
-                if !lock_timeout {
-                    return Err(err);
-                }
-                if attempts > opts.lock_retries {
-                    let blockers = blockers(tx, vars)?;
-                    return Err(Error::LockTimeout(format!(
-                        "step {} could not get its lock within {}ms after {} attempts; held by {}; nothing was changed: run again when they finish, or raise --lock-timeout",
-                        step.name,
-                        opts.lock_timeout.as_millis(),
-                        attempts,
-                        if blockers.is_empty() { "a session that has since finished".to_string() } else { blockers.join("; ") }
-                    )));
-                }
-                sleep(backoff(attempts));
+            // Roles are cluster-wide: an install into another database of the same cluster
+            // may create the same role at the same moment. Its commit makes our CREATE ROLE
+            // fail; on retry the step finds the role and only adjusts it.
+            Tried::RoleRace if races < 3 => {
+                races += 1;
+                attempts -= 1;
+                continue;
             }
+            Tried::RoleRace => {
+                return Err(Error::Server(format!(
+                    "step {}: the role was created and dropped again by someone else while this run created it; run again",
+                    step.name
+                )))
+            }
+            Tried::LockBusy => {}
         }
+        if attempts > opts.lock_retries {
+            let blockers = blockers(tx, vars)?;
+            return Err(Error::LockTimeout(format!(
+                "step {} could not get its locks in {} attempt(s) of {}ms each; {}; nothing was changed: run again when they finish, or raise --lock-timeout / --lock-retries",
+                step.name,
+                attempts,
+                opts.lock_timeout.as_millis(),
+                if blockers.is_empty() {
+                    "no session holds a lock on the schema's tables now (the lock was on a catalog row or role that another transaction was changing)".to_string()
+                } else {
+                    format!("held by {}", blockers.join("; "))
+                }
+            )));
+        }
+        sleep(backoff(attempts));
+    }
+}
+
+enum Tried {
+    Applied,
+    /// The locks were not to be had within the attempt's time.
+    LockBusy,
+    /// A role step collided with another run creating the same role.
+    RoleRace,
+}
+
+/// One attempt of a step: tries it, and while its locks are busy rolls it back and tries
+/// again after a short pause, until `budget` is spent.
+fn try_step(
+    tx: &mut Transaction,
+    step: &'static Step,
+    lock: Option<&str>,
+    sql: &str,
+    budget: Duration,
+) -> Result<Tried> {
+    let deadline = Instant::now() + budget;
+    let mut pause = POLL_MIN;
+    loop {
+        let mut sp = tx
+            .savepoint("connect_pg_admin_step")
+            .map_err(|e| Error::from_db(step.name, &e))?;
+        let result = match lock {
+            Some(lock) => sp.batch_execute(lock),
+            None => Ok(()),
+        }
+        .and_then(|()| sp.batch_execute(sql));
+        let e = match result {
+            Ok(()) => {
+                sp.commit().map_err(|e| Error::from_db(step.name, &e))?;
+                return Ok(Tried::Applied);
+            }
+            Err(e) => e,
+        };
+        let err = Error::from_db(&format!("step {}", step.name), &e);
+        if e.as_db_error().is_none() {
+            return Err(err);
+        }
+        sp.rollback().map_err(|e| Error::from_db(step.name, &e))?;
+        if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && step.name.starts_with("role.") {
+            return Ok(Tried::RoleRace);
+        }
+        if e.code() != Some(&SqlState::LOCK_NOT_AVAILABLE) {
+            return Err(err);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(Tried::LockBusy);
+        }
+        sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(POLL_MAX);
     }
 }
 
@@ -237,6 +364,8 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((100u64 << attempt.min(6)).min(5000))
 }
 
+/// Who holds locks on the schema's tables, one line each: pid, application, user, how long
+/// their transaction has been open, its state, and when and with what its last query began.
 fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
     let sql = template::render(include_str!("../sql/tool/blockers.sql"), vars)?;
     let rows = tx
@@ -246,10 +375,14 @@ fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> 
         .iter()
         .map(|r| {
             format!(
-                "pid {} ({}, for {}: {})",
+                "pid {} (application {}, user {}, {} for {}, {} lock, query started {}: {})",
                 r.get::<_, i32>("pid"),
                 r.get::<_, String>("application_name"),
+                r.get::<_, String>("usename"),
+                r.get::<_, String>("state"),
                 r.get::<_, String>("held_for"),
+                r.get::<_, String>("modes"),
+                r.get::<_, String>("query_start"),
                 r.get::<_, String>("query")
             )
         })

@@ -65,6 +65,17 @@ pub struct Step {
     pub sql: &'static str,
 }
 
+/// The line by which a step file says that its statements may lock the session table in
+/// ACCESS EXCLUSIVE mode; apply.rs then takes that lock first, without queueing for it.
+pub const TABLE_LOCK_MARKER: &str = "-- lock: session table";
+
+impl Step {
+    /// Whether the step's statements may need the session table in ACCESS EXCLUSIVE mode.
+    pub fn locks_table(&self) -> bool {
+        self.sql.lines().any(|l| l.starts_with(TABLE_LOCK_MARKER))
+    }
+}
+
 /// Every step, in the order a plan runs them: roles before what they own, the table before
 /// its columns, functions before the trigger and the grants that name them.
 pub const STEPS: &[Step] = &[
@@ -75,6 +86,10 @@ pub const STEPS: &[Step] = &[
     Step {
         name: "role.app",
         sql: include_str!("../sql/app_role.sql"),
+    },
+    Step {
+        name: "role.app.password",
+        sql: include_str!("../sql/app_password.sql"),
     },
     Step {
         name: "schema",
@@ -113,6 +128,10 @@ pub const STEPS: &[Step] = &[
         sql: include_str!("../sql/drop_all_session_ids.sql"),
     },
     Step {
+        name: "legacy.valid_sessions",
+        sql: include_str!("../sql/legacy_valid_sessions.sql"),
+    },
+    Step {
         name: "function.set_session_data",
         sql: FUNCTIONS[0].step_sql,
     },
@@ -139,6 +158,10 @@ pub const STEPS: &[Step] = &[
     Step {
         name: "trigger",
         sql: include_str!("../sql/trigger.sql"),
+    },
+    Step {
+        name: "history",
+        sql: include_str!("../sql/history.sql"),
     },
     Step {
         name: "grants",
@@ -201,6 +224,11 @@ pub fn checks() -> Vec<Check> {
             "role.app",
             include_str!("../pgtap/app_role.sql"),
             &["role.app"],
+        ),
+        check(
+            "role.app.password",
+            include_str!("../pgtap/app_password.sql"),
+            &["role.app.password"],
         ),
         check("schema", include_str!("../pgtap/schema.sql"), &["schema"]),
         check(
@@ -295,6 +323,16 @@ pub fn checks() -> Vec<Check> {
             "absent.all_session_ids",
             include_str!("../pgtap/absent_all_session_ids.sql"),
             &["drop.all_session_ids"],
+        ),
+        check(
+            "legacy.valid_sessions",
+            include_str!("../pgtap/legacy_valid_sessions.sql"),
+            &["legacy.valid_sessions"],
+        ),
+        check(
+            "history",
+            include_str!("../pgtap/history.sql"),
+            &["history"],
         ),
         check(
             "grant.schema",
@@ -459,11 +497,15 @@ mod tests {
         }
         doc.push_str(
             "\n## Steps, in the order they run\n\nEach is one idempotent SQL file under `sql/`; \
-                      `install --dry-run` prints them rendered.\n\n| step | file |\n|---|---|\n",
+                      `install --dry-run` prints them rendered. A step marked *table lock* may lock the \
+                      session table in ACCESS EXCLUSIVE mode, so install takes that lock first, \
+                      polling with NOWAIT instead of queueing (docs/design.md, \"Concurrency and locks\").\n\n\
+                      | step | file | table lock |\n|---|---|---|\n",
         );
         let files = [
             "owner_role",
             "app_role",
+            "app_password",
             "schema",
             "table",
             "column_sess_id",
@@ -473,6 +515,7 @@ mod tests {
             "expire_idx",
             "table_owner",
             "drop_all_session_ids",
+            "legacy_valid_sessions",
             "function_set_session_data",
             "function_get_session_data",
             "function_destroy_session",
@@ -480,6 +523,7 @@ mod tests {
             "function_count_sessions",
             "function_remove_expired",
             "trigger",
+            "history",
             "grants",
         ];
         assert_eq!(files.len(), STEPS.len());
@@ -491,7 +535,11 @@ mod tests {
                 "{path} is not step {}",
                 s.name
             );
-            doc.push_str(&format!("| `{}` | `sql/{f}.sql` |\n", s.name));
+            doc.push_str(&format!(
+                "| `{}` | `sql/{f}.sql` | {} |\n",
+                s.name,
+                if s.locks_table() { "table lock" } else { "" }
+            ));
         }
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/checks.md");
         if std::env::var_os("UPDATE_DOCS").is_some() {

@@ -69,6 +69,7 @@ impl PgTap {
                 loaded: false,
             });
         }
+        take_pgtap_lock(tx)?;
         let schema = format!("connect_pg_admin_pgtap_{}", std::process::id());
         let sql = template::render(
             include_str!("../sql/tool/load_pgtap.sql"),
@@ -99,6 +100,31 @@ impl PgTap {
                 .map_err(|e| Error::from_db("removing pgTAP", &e))?;
         }
         Ok(())
+    }
+}
+
+/// How long a run waits for another run in the same database to finish with the pgTAP it
+/// loaded (an install takes well under a second; a minute means something is stuck).
+const PGTAP_LOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Waits, by polling, for the turn to load pgTAP (sql/tool/try_pgtap_lock.sql says why).
+fn take_pgtap_lock(tx: &mut Transaction) -> Result<()> {
+    let start = std::time::Instant::now();
+    loop {
+        let got: bool = tx
+            .query_one(include_str!("../sql/tool/try_pgtap_lock.sql"), &[])
+            .map_err(|e| Error::from_db("waiting to load pgTAP", &e))?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        if start.elapsed() >= PGTAP_LOAD_WAIT {
+            return Err(Error::LockTimeout(format!(
+                "another connect-pg-admin run in this database has had pgTAP loaded for over {}s; nothing was changed: run again when it has finished (or CREATE EXTENSION pgtap once, so that runs need not load it)",
+                PGTAP_LOAD_WAIT.as_secs()
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 

@@ -56,6 +56,9 @@ fn run(cli: &Cli) -> Result<i32> {
             };
             let result = apply::install(&mut client, &names, &opts, &|_msg| {})?;
             report::install(&result, style);
+            // Only a note: the install is over whatever this finds, or fails to read.
+            let leftovers = apply::legacy_leftovers(&mut client, &names).unwrap_or_default();
+            report::legacy_leftovers(&leftovers, style);
             Ok(match result {
                 apply::Installed::RolledBack { .. } => exit::CHECKS_FAILED,
                 _ => exit::OK,

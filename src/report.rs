@@ -26,6 +26,27 @@ pub fn error(e: &Error) {
     eprintln!("connect-pg-admin: error: {e}");
 }
 
+/// connect-pg 1.1.x's installer functions found outside the schema
+/// (`apply::legacy_leftovers`): a note on stderr, since they are no result of the run but
+/// something the operator should know about. --quiet leaves it out.
+pub fn legacy_leftovers(functions: &[String], style: Style) {
+    if functions.is_empty() || style.quiet {
+        return;
+    }
+    let is_test = |f: &&String| f.contains(".test_web_");
+    let tests = functions.iter().filter(is_test).count();
+    let mut named: Vec<String> = functions.iter().filter(|f| !is_test(f)).cloned().collect();
+    if tests > 0 {
+        named.push(format!("{tests} test_web_* functions"));
+    }
+    eprintln!(
+        "connect-pg-admin: note: connect-pg 1.1.x's installer is still in this database ({}); \
+         install leaves it alone, but running correct_web() again would undo the upgrade: \
+         docs/upgrade.md says how to remove it",
+        named.join(", ")
+    );
+}
+
 pub fn verify(outcome: &Outcome, style: Style) {
     match style.format {
         Format::Tap => out(&outcome.tap),

@@ -1,9 +1,14 @@
--- Sessions that hold locks on the objects an install step touches (the schema's relations
--- and the catalog entries of its functions), for the message of a run that gave up waiting.
-SELECT DISTINCT a.pid,
+-- Sessions that hold locks on the schema's relations (the session table first of all), for
+-- the message of a run that gave up waiting: who (pid, application, user), how long their
+-- transaction has been open, what it is doing, and when and with what its last query began.
+SELECT a.pid,
        coalesce(nullif(a.application_name, ''), '-') AS application_name,
-       pg_catalog.date_trunc('second', pg_catalog.clock_timestamp() - coalesce(a.xact_start, a.query_start))::text AS held_for,
-       pg_catalog.left(pg_catalog.regexp_replace(coalesce(a.query, ''), '\s+', ' ', 'g'), 60) AS query
+       coalesce(a.usename::text, '-') AS usename,
+       coalesce(a.state, '-') AS state,
+       coalesce(pg_catalog.date_trunc('second', pg_catalog.clock_timestamp() - coalesce(a.xact_start, a.query_start))::text, '-') AS held_for,
+       coalesce(pg_catalog.to_char(a.query_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '-') AS query_start,
+       pg_catalog.left(pg_catalog.regexp_replace(coalesce(a.query, ''), '\s+', ' ', 'g'), 60) AS query,
+       pg_catalog.string_agg(DISTINCT l.mode, ',' ORDER BY l.mode) AS modes
   FROM pg_catalog.pg_locks l
   JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
  WHERE l.granted
@@ -11,4 +16,5 @@ SELECT DISTINCT a.pid,
    AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
    AND l.relation IN (SELECT c.oid FROM pg_catalog.pg_class c
                        WHERE c.relnamespace = pg_catalog.to_regnamespace(:'schema'))
+ GROUP BY a.pid, a.application_name, a.usename, a.state, a.xact_start, a.query_start, a.query
  ORDER BY a.pid

@@ -1,0 +1,276 @@
+//! What install refuses before it changes anything: a connected role that cannot create what
+//! is missing, a schema that holds another application's objects, and role names that belong
+//! to someone else (a superuser, another application's login or owner). Runs inside the
+//! install transaction, after the install lock, so nothing can change between the look and
+//! the steps. Each refusal is exit 4 and says what to do; see docs/security.md.
+
+use postgres::Transaction;
+
+use crate::error::{Error, Result};
+use crate::names::Names;
+use crate::template;
+
+/// What sql/tool/preflight.sql reads. Separate from the decision so the rules can be tested
+/// without a server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub connected_user: String,
+    pub superuser: bool,
+    pub can_create_role: bool,
+    pub can_create_schema: bool,
+    pub schema_exists: bool,
+    pub schema_marked: bool,
+    pub foreign_count: i32,
+    pub foreign_objects: Option<String>,
+    pub role: Option<RoleFacts>,
+    pub owner: Option<RoleFacts>,
+    pub owner_marked: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleFacts {
+    pub superuser: bool,
+    pub login: bool,
+    pub member_of: Option<String>,
+    pub outside_count: i32,
+    pub outside: Option<String>,
+}
+
+pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
+    decide(&read(tx, names)?, names)
+}
+
+fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
+    let sql = template::render(
+        include_str!("../sql/tool/preflight.sql"),
+        &[
+            ("schema", &names.schema),
+            ("role", &names.role),
+            ("owner", &names.owner),
+        ],
+    )?;
+    let row = tx
+        .query_one(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("checking what install would take over", &e))?;
+    let role = row.get::<_, bool>("role_exists").then(|| RoleFacts {
+        superuser: row.get("role_superuser"),
+        login: true,
+        member_of: row.get("role_member_of"),
+        outside_count: row.get("role_outside_count"),
+        outside: row.get("role_outside"),
+    });
+    let owner = row.get::<_, bool>("owner_exists").then(|| RoleFacts {
+        superuser: row.get("owner_superuser"),
+        login: row.get("owner_login"),
+        member_of: row.get("owner_member_of"),
+        outside_count: row.get("owner_outside_count"),
+        outside: row.get("owner_outside"),
+    });
+    Ok(Facts {
+        connected_user: row.get("connected_user"),
+        superuser: row.get("superuser"),
+        can_create_role: row.get("can_create_role"),
+        can_create_schema: row.get("can_create_schema"),
+        schema_exists: row.get("schema_exists"),
+        schema_marked: row.get("schema_marked"),
+        foreign_count: row.get("foreign_count"),
+        foreign_objects: row.get("foreign_objects"),
+        role,
+        owner,
+        owner_marked: row.get("owner_marked"),
+    })
+}
+
+const NOTHING: &str = "nothing was changed";
+
+/// The rules, in the order a user can act on them: first what is not ours, then what the
+/// connected role may not do.
+pub fn decide(f: &Facts, names: &Names) -> Result<()> {
+    let Names {
+        schema,
+        role,
+        owner,
+    } = names;
+
+    if f.schema_exists && !f.schema_marked && f.foreign_count > 0 {
+        let more = if f.foreign_count > 5 {
+            format!(" and {} more", f.foreign_count - 5)
+        } else {
+            String::new()
+        };
+        return Err(Error::Refused(format!(
+            "schema {schema} already exists and holds objects that are not connect-pg's ({}{more}); install does not take over another application's schema: choose another --schema, or move those objects out; {NOTHING}",
+            f.foreign_objects.as_deref().unwrap_or("?")
+        )));
+    }
+
+    if let Some(r) = &f.role {
+        let not_ours = |why: String| {
+            Error::Refused(format!(
+                "role {role} already exists and {why}, so it is not an application role install may take over (install would change its attributes and privileges): choose another --role, or fix that role; {NOTHING}"
+            ))
+        };
+        if r.superuser {
+            return Err(not_ours("is a superuser".into()));
+        }
+        if let Some(m) = &r.member_of {
+            return Err(not_ours(format!("is a member of {m}")));
+        }
+        if r.outside_count > 0 {
+            return Err(not_ours(outside(r)));
+        }
+    }
+
+    if let Some(o) = &f.owner {
+        let not_ours = |why: String| {
+            Error::Refused(format!(
+                "role {owner}, which install would make the NOLOGIN owner of schema {schema}, already exists and {why}: choose another --schema (the owner role is named <schema>_owner), or rename that role; {NOTHING}"
+            ))
+        };
+        if o.superuser {
+            return Err(not_ours("is a superuser".into()));
+        }
+        if !f.owner_marked {
+            if o.login {
+                return Err(not_ours("can log in, so it is someone's login".into()));
+            }
+            if let Some(m) = &o.member_of {
+                return Err(not_ours(format!("is a member of {m}")));
+            }
+            if o.outside_count > 0 {
+                return Err(not_ours(outside(o)));
+            }
+        }
+    }
+
+    let user = &f.connected_user;
+    if !f.superuser {
+        let missing_roles: Vec<&str> = [
+            (f.owner.is_none(), owner.as_str()),
+            (f.role.is_none(), role.as_str()),
+        ]
+        .into_iter()
+        .filter_map(|(missing, name)| missing.then_some(name))
+        .collect();
+        // Not CREATEROLE alone: the role steps state NOSUPERUSER, NOREPLICATION and
+        // NOBYPASSRLS explicitly, and only a superuser may name those attributes at all.
+        if !missing_roles.is_empty() {
+            return Err(Error::Refused(format!(
+                "role {} does not exist yet, and creating the session store's roles takes a superuser (they are created with NOSUPERUSER NOREPLICATION NOBYPASSRLS, which only a superuser may set); the connected role {user} is not one{}: run install once as a superuser; {NOTHING}",
+                missing_roles.join(" and "),
+                if f.can_create_role { " (CREATEROLE is not enough)" } else { "" }
+            )));
+        }
+        if !f.schema_exists && !f.can_create_schema {
+            return Err(Error::Refused(format!(
+                "the connected role {user} may not create schema {schema} (it needs CREATE on this database); connect as a superuser or the database owner, or GRANT CREATE ON DATABASE to it; {NOTHING}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn outside(r: &RoleFacts) -> String {
+    let more = if r.outside_count > 3 {
+        format!(" and {} more", r.outside_count - 3)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}{more} outside the session store",
+        r.outside.as_deref().unwrap_or("has objects")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names::new("web", "nodepg").unwrap()
+    }
+
+    fn superuser() -> Facts {
+        Facts {
+            connected_user: "postgres".into(),
+            superuser: true,
+            can_create_role: true,
+            can_create_schema: true,
+            ..Facts::default()
+        }
+    }
+
+    fn refused(f: &Facts) -> String {
+        match decide(f, &names()) {
+            Err(Error::Refused(m)) => m,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_fresh_database_passes() {
+        assert!(decide(&superuser(), &names()).is_ok());
+    }
+
+    #[test]
+    fn a_foreign_schema_is_refused_but_a_marked_or_empty_one_is_not() {
+        let mut f = superuser();
+        f.schema_exists = true;
+        assert!(decide(&f, &names()).is_ok(), "an empty schema is adopted");
+        f.foreign_count = 7;
+        f.foreign_objects = Some("table web.users".into());
+        let m = refused(&f);
+        assert!(m.contains("table web.users and 2 more"), "{m}");
+        f.schema_marked = true;
+        assert!(decide(&f, &names()).is_ok(), "our own schema is ours");
+    }
+
+    #[test]
+    fn a_superuser_role_is_refused_even_when_marked() {
+        let mut f = superuser();
+        f.role = Some(RoleFacts {
+            superuser: true,
+            ..RoleFacts::default()
+        });
+        assert!(refused(&f).contains("is a superuser"));
+        f.role = None;
+        f.owner = Some(RoleFacts {
+            superuser: true,
+            ..RoleFacts::default()
+        });
+        f.owner_marked = true;
+        assert!(refused(&f).contains("is a superuser"));
+    }
+
+    #[test]
+    fn an_unmarked_owner_that_logs_in_is_refused_a_marked_one_is_drift() {
+        let mut f = superuser();
+        f.owner = Some(RoleFacts {
+            login: true,
+            ..RoleFacts::default()
+        });
+        assert!(refused(&f).contains("can log in"));
+        f.owner_marked = true;
+        assert!(decide(&f, &names()).is_ok());
+    }
+
+    #[test]
+    fn missing_rights_are_named() {
+        let mut f = superuser();
+        f.superuser = false;
+        f.can_create_role = false;
+        let m = refused(&f);
+        assert!(
+            m.contains("role web_owner and nodepg does not exist yet"),
+            "{m}"
+        );
+        f.can_create_role = true;
+        assert!(refused(&f).contains("CREATEROLE is not enough"));
+        f.role = Some(RoleFacts::default());
+        f.owner = Some(RoleFacts::default());
+        f.can_create_schema = false;
+        assert!(refused(&f).contains("CREATE on this database"));
+        f.schema_exists = true;
+        assert!(decide(&f, &names()).is_ok());
+    }
+}
