@@ -1,0 +1,82 @@
+-- What uninstall would drop with the schema: every object that depends on it, directly or
+-- through another object (everything DROP SCHEMA ... CASCADE would reach, in any schema), and
+-- whether it is one connect-pg-admin creates. Uninstall refuses when any is not.
+-- One row per object; `shown` marks the ones worth listing to a person (not the table's row
+-- type, TOAST table, column default or primary-key constraint).
+WITH RECURSIVE
+ns AS (
+    SELECT pg_catalog.to_regnamespace(:'schema')::oid AS oid
+),
+-- The session table, and install_history where install records what it changed.
+tbl AS (
+    SELECT c.oid, c.reltype, c.relname
+      FROM pg_catalog.pg_class c, ns
+     WHERE c.relnamespace = ns.oid AND c.relname IN ('session', 'install_history') AND c.relkind = 'r'
+),
+tool_functions AS (
+    SELECT f::oid AS oid
+      FROM (VALUES
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.set_session_data(text, text, timestamptz)', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.get_session_data(text)', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.destroy_session(text)', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.clear_sessions()', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.count_sessions()', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')))
+      ) AS v(f)
+     WHERE f IS NOT NULL
+),
+reach (classid, objid) AS (
+    SELECT d.classid, d.objid
+      FROM pg_catalog.pg_depend d, ns
+     WHERE d.refclassid = 'pg_catalog.pg_namespace'::regclass AND d.refobjid = ns.oid
+    UNION
+    SELECT d.classid, d.objid
+      FROM pg_catalog.pg_depend d
+      JOIN reach r ON d.refclassid = r.classid AND d.refobjid = r.objid
+     WHERE d.deptype IN ('n', 'a', 'i')
+),
+judged AS (
+    SELECT r.classid, r.objid,
+           CASE r.classid
+               WHEN 'pg_catalog.pg_class'::regclass THEN
+                   EXISTS (SELECT FROM tbl WHERE tbl.oid = r.objid)
+                   OR EXISTS (SELECT FROM pg_catalog.pg_index i, tbl
+                               WHERE i.indexrelid = r.objid AND i.indrelid = tbl.oid AND tbl.relname = 'session'
+                                 AND (i.indisprimary
+                                      OR i.indexrelid = pg_catalog.to_regclass(pg_catalog.format('%I.expire_idx', :'schema'))))
+                   OR EXISTS (SELECT FROM pg_catalog.pg_class c
+                               WHERE c.oid = r.objid AND c.relnamespace = 'pg_toast'::regnamespace)
+               WHEN 'pg_catalog.pg_type'::regclass THEN
+                   EXISTS (SELECT FROM pg_catalog.pg_type t, tbl
+                            WHERE t.oid = r.objid AND (t.oid = tbl.reltype OR t.typelem = tbl.reltype))
+               -- p: the primary key; n: PostgreSQL 18 records NOT NULL as a constraint too.
+               WHEN 'pg_catalog.pg_constraint'::regclass THEN
+                   EXISTS (SELECT FROM pg_catalog.pg_constraint k, tbl
+                            WHERE k.oid = r.objid AND k.conrelid = tbl.oid
+                              AND (k.contype = 'n' OR (k.contype = 'p' AND tbl.relname = 'session')))
+               WHEN 'pg_catalog.pg_attrdef'::regclass THEN
+                   EXISTS (SELECT FROM pg_catalog.pg_attrdef a, tbl
+                            WHERE a.oid = r.objid AND a.adrelid = tbl.oid)
+               WHEN 'pg_catalog.pg_trigger'::regclass THEN
+                   EXISTS (SELECT FROM pg_catalog.pg_trigger g, tbl
+                            WHERE g.oid = r.objid AND g.tgrelid = tbl.oid AND tbl.relname = 'session' AND g.tgname = 'delete_expired_trig')
+               WHEN 'pg_catalog.pg_proc'::regclass THEN
+                   r.objid IN (SELECT oid FROM tool_functions)
+               ELSE false
+           END AS tool
+      FROM reach r
+)
+-- A view is reached through its rewrite rule: name the view.
+SELECT COALESCE((SELECT pg_catalog.pg_describe_object('pg_catalog.pg_class'::regclass, w.ev_class, 0)
+                   FROM pg_catalog.pg_rewrite w
+                  WHERE j.classid = 'pg_catalog.pg_rewrite'::regclass AND w.oid = j.objid AND w.rulename = '_RETURN'),
+                pg_catalog.pg_describe_object(j.classid, j.objid, 0)) AS object,
+       j.tool,
+       NOT j.tool
+         OR j.classid = 'pg_catalog.pg_proc'::regclass
+         OR j.classid = 'pg_catalog.pg_trigger'::regclass
+         OR (j.classid = 'pg_catalog.pg_class'::regclass
+             AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                              WHERE c.oid = j.objid AND c.relnamespace = 'pg_toast'::regnamespace)) AS shown
+  FROM judged j
+ ORDER BY j.tool DESC, 1

@@ -1,0 +1,66 @@
+-- What uninstall must know about one role before it drops it: whether it exists, whether
+-- connect-pg-admin created it (install comments the roles it creates), and everything it owns
+-- or holds beyond the session store in schema :'schema' of this database. pg_shdepend is
+-- shared by the cluster, so this sees the role's objects and privileges in every database
+-- (only described for this one: another database's catalogs cannot be read from here).
+WITH
+r AS (
+    SELECT oid, rolname, rolsuper,
+           pg_catalog.shobj_description(oid, 'pg_authid') AS comment
+      FROM pg_catalog.pg_roles
+     WHERE rolname = :'drop_role'
+),
+here AS (
+    SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
+),
+ns AS (
+    SELECT pg_catalog.to_regnamespace(:'schema')::oid AS oid
+),
+tbl AS (
+    SELECT pg_catalog.to_regclass(pg_catalog.format('%I.session', :'schema'))::oid AS oid
+    UNION ALL
+    SELECT pg_catalog.to_regclass(pg_catalog.format('%I.install_history', :'schema'))::oid
+),
+tool_functions AS (
+    SELECT f::oid AS oid
+      FROM (VALUES
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.set_session_data(text, text, timestamptz)', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.get_session_data(text)', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.destroy_session(text)', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.clear_sessions()', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.count_sessions()', :'schema'))),
+          (pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')))
+      ) AS v(f)
+     WHERE f IS NOT NULL
+),
+foreign_deps AS (
+    SELECT CASE
+               WHEN d.dbid = 0 OR d.dbid = here.oid THEN
+                   CASE d.deptype WHEN 'o' THEN 'owns ' ELSE 'holds privileges on ' END
+                   || pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)
+               ELSE
+                   'owns or holds privileges on ' || pg_catalog.count(*) OVER (PARTITION BY d.dbid)
+                   || ' object(s) in database ' || pg_catalog.quote_ident(db.datname)
+           END AS what
+      FROM pg_catalog.pg_shdepend d
+      JOIN r ON d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.refobjid = r.oid
+      CROSS JOIN here
+      LEFT JOIN pg_catalog.pg_database db ON db.oid = d.dbid
+     WHERE NOT (d.dbid = here.oid
+            AND ((d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = (SELECT oid FROM ns))
+                  OR (d.classid = 'pg_catalog.pg_class'::regclass AND d.objid IN (SELECT oid FROM tbl))
+                  OR (d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid IN (SELECT oid FROM tool_functions))))
+    UNION
+    -- Memberships, except the one PostgreSQL 16+ gives the (non-superuser) role that created it.
+    SELECT pg_catalog.format('is a member of role %s', m.roleid::regrole::text)
+      FROM pg_catalog.pg_auth_members m JOIN r ON m.member = r.oid
+    UNION
+    SELECT pg_catalog.format('is granted to role %s', m.member::regrole::text)
+      FROM pg_catalog.pg_auth_members m JOIN r ON m.roleid = r.oid
+     WHERE m.member <> (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
+)
+SELECT (SELECT pg_catalog.count(*) FROM r) > 0 AS role_exists,
+       COALESCE((SELECT comment LIKE 'connect-pg-admin:%' FROM r), false) AS created_by_tool,
+       COALESCE((SELECT rolsuper FROM r), false) AS superuser,
+       :'drop_role' IN (current_user, session_user) AS connected_as,
+       ARRAY(SELECT what FROM foreign_deps ORDER BY 1) AS held

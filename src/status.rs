@@ -1,0 +1,142 @@
+//! `status`: a short summary of what is installed, read without changing anything. Each part
+//! is read on its own, so one that cannot be read (no pgTAP for the checks, no right to read
+//! the table or pg_authid) says why and the others still show.
+
+use std::time::Duration;
+
+use postgres::Client;
+
+use crate::checks::Outcome;
+use crate::error::{one_line, Error, Result};
+use crate::names::Names;
+use crate::template;
+use crate::verify;
+
+pub struct Status {
+    pub schema_exists: bool,
+    pub schema_owner: Option<String>,
+    pub table_exists: bool,
+    /// The last install that changed the store, from install_history, or why it is unknown.
+    pub last_change: std::result::Result<LastChange, String>,
+    /// The checks' verdict, or why they could not run.
+    pub checks: std::result::Result<Outcome, String>,
+    /// Live and expired sessions, or why they could not be counted.
+    pub sessions: std::result::Result<(i64, i64), String>,
+    pub role: Role,
+}
+
+pub struct LastChange {
+    pub tool_version: String,
+    pub at: String,
+    pub by: String,
+    pub steps: i32,
+}
+
+pub struct Role {
+    pub exists: bool,
+    pub login: bool,
+    /// Its VALID UNTIL is in the past.
+    pub expired: bool,
+    /// The kind of password it has (None: no password), or why that is unknown.
+    pub password: std::result::Result<Option<String>, String>,
+}
+
+impl Role {
+    /// Whether the application can log in as it with a password.
+    pub fn can_log_in(&self) -> Option<bool> {
+        if !self.exists || !self.login || self.expired {
+            return Some(false);
+        }
+        match &self.password {
+            Ok(kind) => Some(kind.is_some()),
+            Err(_) => None,
+        }
+    }
+}
+
+fn db_reason(e: &postgres::Error) -> String {
+    e.as_db_error()
+        .map(|d| one_line(d.message()))
+        .unwrap_or_else(|| one_line(&e.to_string()))
+}
+
+pub fn status(
+    client: &mut Client,
+    names: &Names,
+    lock_timeout: Duration,
+    superuser: bool,
+) -> Result<Status> {
+    let vars = [
+        ("schema", names.schema.as_str()),
+        ("role", names.role.as_str()),
+    ];
+    let sql = template::render(include_str!("../sql/tool/status.sql"), &vars)?;
+    let row = client
+        .query_one(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("reading the status", &e))?;
+    let schema_exists: bool = row.get("schema_exists");
+    let table_exists: bool = row.get("table_exists");
+    let role_exists: bool = row.get("role_exists");
+
+    let checks = match verify::verify(client, names, lock_timeout) {
+        Ok(outcome) => Ok(outcome),
+        Err(e @ (Error::Connection { .. } | Error::Server(_))) => return Err(e),
+        Err(e) => Err(e.to_string()),
+    };
+
+    let sessions = if table_exists {
+        let sql = template::render(include_str!("../sql/tool/status_sessions.sql"), &vars)?;
+        client
+            .query_one(sql.as_str(), &[])
+            .map(|r| (r.get::<_, i64>("live"), r.get::<_, i64>("expired")))
+            .map_err(|e| db_reason(&e))
+    } else {
+        Err(format!("no table {}.session", names.schema))
+    };
+
+    let last_change = if row.get::<_, bool>("history_exists") {
+        let sql = template::render(include_str!("../sql/tool/status_history.sql"), &vars)?;
+        match client.query_opt(sql.as_str(), &[]) {
+            Ok(Some(r)) => Ok(LastChange {
+                tool_version: r.get("tool_version"),
+                at: r.get("installed_at"),
+                by: r.get("installed_by"),
+                steps: r.get("steps"),
+            }),
+            Ok(None) => Err("install_history is empty".to_string()),
+            Err(e) => Err(db_reason(&e)),
+        }
+    } else {
+        Err(
+            "no install history in this database (installed by an older version, or by hand)"
+                .to_string(),
+        )
+    };
+
+    let password = if !role_exists {
+        Ok(None)
+    } else if superuser {
+        let sql = template::render(include_str!("../sql/tool/status_password.sql"), &vars)?;
+        client
+            .query_opt(sql.as_str(), &[])
+            .map(|r| r.and_then(|r| r.get::<_, Option<String>>("password_kind")))
+            .map_err(|e| db_reason(&e))
+    } else {
+        Err("only a superuser may read whether it has a password".to_string())
+    };
+
+    Ok(Status {
+        schema_exists,
+        schema_owner: row.get("schema_owner"),
+        table_exists,
+        last_change,
+        checks,
+        sessions,
+        role: Role {
+            exists: role_exists,
+            login: row.get("role_login"),
+            expired: row.get("role_expired"),
+            password,
+        },
+    })
+}

@@ -1,0 +1,220 @@
+//! `uninstall`: removes the schema, the objects install made in it, and the roles install
+//! created, in one transaction, only when all of it is the tool's. What DROP SCHEMA ... CASCADE
+//! would reach (in any schema) is inspected first, and so is everything the roles own or hold
+//! in any database (pg_shdepend); anything foreign makes it refuse before it changes anything.
+//! The drops themselves are RESTRICT, so an object that appears between the inspection and the
+//! drop makes the transaction fail rather than disappear with it.
+
+use std::time::Duration;
+
+use postgres::{Client, GenericClient};
+
+use crate::error::{Error, Result};
+use crate::names::Names;
+use crate::template;
+
+pub struct Object {
+    /// As PostgreSQL describes it: "table web.session", "function web.count_sessions()".
+    pub description: String,
+    /// One that install creates.
+    pub tool: bool,
+    /// Worth listing to a person (not the row type, TOAST table, default, constraint).
+    pub shown: bool,
+}
+
+pub struct RolePlan {
+    pub name: String,
+    pub exists: bool,
+    /// Dropped: it exists and install created it.
+    pub drop: bool,
+    /// Why a role that exists stays.
+    pub kept_because: Option<String>,
+    /// What makes dropping it unsafe.
+    pub blockers: Vec<String>,
+}
+
+pub struct Plan {
+    pub schema: String,
+    pub schema_exists: bool,
+    pub objects: Vec<Object>,
+    /// Sessions that would be deleted (None: no session table).
+    pub sessions: Option<i64>,
+    pub roles: Vec<RolePlan>,
+}
+
+impl Plan {
+    /// Everything that makes uninstall refuse, one phrase each.
+    pub fn blockers(&self) -> Vec<String> {
+        let mut b: Vec<String> = self
+            .objects
+            .iter()
+            .filter(|o| !o.tool)
+            .map(|o| {
+                format!(
+                    "{} would be dropped with schema {} but was not created by connect-pg-admin",
+                    o.description, self.schema
+                )
+            })
+            .collect();
+        for r in &self.roles {
+            b.extend(r.blockers.iter().map(|x| format!("role {} {x}", r.name)));
+        }
+        b
+    }
+
+    /// Nothing of the store is left to remove.
+    pub fn nothing_to_do(&self) -> bool {
+        !self.schema_exists && !self.roles.iter().any(|r| r.drop)
+    }
+}
+
+fn vars(names: &Names) -> [(&'static str, &str); 3] {
+    [
+        ("schema", names.schema.as_str()),
+        ("role", names.role.as_str()),
+        ("owner", names.owner.as_str()),
+    ]
+}
+
+/// Reads what uninstall would drop and what would make it refuse; changes nothing.
+pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
+    let vars = vars(names);
+    let ctx = "inspecting what uninstall would drop";
+    let sql = template::render(include_str!("../sql/tool/uninstall_objects.sql"), &vars)?;
+    let objects: Vec<Object> = client
+        .query(sql.as_str(), &[])
+        .map_err(|e| Error::from_db(ctx, &e))?
+        .iter()
+        .map(|r| Object {
+            description: r.get::<_, Option<String>>("object").unwrap_or_default(),
+            tool: r.get("tool"),
+            shown: r.get("shown"),
+        })
+        .collect();
+    let status = template::render(include_str!("../sql/tool/status.sql"), &vars)?;
+    let row = client
+        .query_one(status.as_str(), &[])
+        .map_err(|e| Error::from_db(ctx, &e))?;
+    let schema_exists: bool = row.get("schema_exists");
+    let sessions = if row.get::<_, bool>("table_exists") {
+        let sql = template::render(include_str!("../sql/tool/uninstall_sessions.sql"), &vars)?;
+        Some(
+            client
+                .query_one(sql.as_str(), &[])
+                .map_err(|e| Error::from_db(ctx, &e))?
+                .get::<_, i64>("sessions"),
+        )
+    } else {
+        None
+    };
+    let mut roles = Vec::new();
+    for name in [&names.owner, &names.role] {
+        let sql = template::render(
+            include_str!("../sql/tool/uninstall_roles.sql"),
+            &[("schema", names.schema.as_str()), ("drop_role", name)],
+        )?;
+        let r = client
+            .query_one(sql.as_str(), &[])
+            .map_err(|e| Error::from_db(ctx, &e))?;
+        let exists: bool = r.get("role_exists");
+        let created: bool = r.get("created_by_tool");
+        let drop = exists && created;
+        let mut blockers = Vec::new();
+        if drop {
+            if r.get::<_, bool>("superuser") {
+                blockers.push("is a superuser".to_string());
+            }
+            if r.get::<_, bool>("connected_as") {
+                blockers.push("is the role this run is connected as".to_string());
+            }
+            blockers.extend(r.get::<_, Vec<String>>("held"));
+        }
+        roles.push(RolePlan {
+            name: name.clone(),
+            exists,
+            drop,
+            kept_because: (exists && !created).then(|| {
+                "connect-pg-admin did not create it (its comment does not say so)".to_string()
+            }),
+            blockers,
+        });
+    }
+    Ok(Plan {
+        schema: names.schema.clone(),
+        schema_exists,
+        objects,
+        sessions,
+        roles,
+    })
+}
+
+/// Inspects again inside the transaction that drops (what a person confirmed may have changed
+/// since), refuses on anything foreign, and otherwise drops and commits.
+pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Plan> {
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::from_db("starting the transaction", &e))?;
+    let lock = template::render(
+        include_str!("../sql/tool/try_lock.sql"),
+        &[("schema", &names.schema)],
+    )?;
+    let got: bool = tx
+        .query_one(lock.as_str(), &[])
+        .map_err(|e| Error::from_db("taking the install lock", &e))?
+        .get(0);
+    if !got {
+        return Err(Error::LockTimeout(format!(
+            "another connect-pg-admin run on schema {} is in progress; nothing was changed: run uninstall again when it has finished",
+            names.schema
+        )));
+    }
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = {}",
+        lock_timeout.as_millis().max(1)
+    ))
+    .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    let plan = inspect(&mut tx, names)?;
+    refuse_if_blocked(&plan)?;
+    if plan.schema_exists {
+        let sql = template::render(include_str!("../sql/uninstall_schema.sql"), &vars(names))?;
+        tx.batch_execute(&sql)
+            .map_err(|e| drop_error("dropping the schema", &e))?;
+    }
+    for role in plan.roles.iter().filter(|r| r.drop) {
+        let sql = template::render(
+            include_str!("../sql/uninstall_role.sql"),
+            &[("drop_role", role.name.as_str())],
+        )?;
+        tx.batch_execute(&sql)
+            .map_err(|e| drop_error(&format!("dropping role {}", role.name), &e))?;
+    }
+    tx.commit().map_err(|e| Error::from_db("committing", &e))?;
+    Ok(plan)
+}
+
+pub fn refuse_if_blocked(plan: &Plan) -> Result<()> {
+    let blockers = plan.blockers();
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "uninstall refused, nothing was changed: {}; move or drop those first (or drop the store by hand)",
+        blockers.join("; ")
+    )))
+}
+
+/// A RESTRICT drop that fails because something new depends on the store is a refusal, not a
+/// server fault.
+fn drop_error(context: &str, e: &postgres::Error) -> Error {
+    if e.code() == Some(&postgres::error::SqlState::DEPENDENT_OBJECTS_STILL_EXIST) {
+        let detail = e
+            .as_db_error()
+            .and_then(|d| d.detail().or(Some(d.message())))
+            .map(crate::error::one_line)
+            .unwrap_or_default();
+        return Error::Refused(format!(
+            "uninstall refused, nothing was changed: {context}: other objects depend on it ({detail})"
+        ));
+    }
+    Error::from_db(context, e)
+}

@@ -1,0 +1,768 @@
+//! The command line as people and CI meet it (issue 7): `--help` of every command pinned by
+//! snapshots, every exit code produced by a real situation, `status`, `uninstall` (refusals,
+//! confirmation, uninstall then install), completions and the man page, and colour, progress
+//! and prompts on a pseudo-terminal but never in a pipe.
+//!
+//! Snapshots live in tests/snapshots/; `UPDATE_SNAPSHOTS=1 cargo test --test integration
+//! interface formats` rewrites them.
+
+use std::io::Read;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{bin, cluster, cluster_without_pgtap, run, Run, TestDb};
+
+// ---------------------------------------------------------------------------------------
+// Snapshots
+
+/// Compares `actual` with tests/snapshots/<name>, or writes it there under UPDATE_SNAPSHOTS=1.
+#[track_caller]
+pub(crate) fn assert_snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("snapshot dir")).expect("mkdir snapshots");
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}: run with UPDATE_SNAPSHOTS=1 to create it; actual:\n{actual}",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "snapshot {} differs from line {} on (UPDATE_SNAPSHOTS=1 rewrites it)\n--- expected ---\n{expected}\n--- actual ---\n{actual}",
+            path.display(),
+            first + 1
+        );
+    }
+}
+
+/// The binary without a database, COLUMNS fixed so that help wraps the same everywhere.
+fn plain(args: &[&str]) -> Run {
+    let mut cmd = bin();
+    cmd.args(args).env("COLUMNS", "100");
+    run(cmd)
+}
+
+const COMMANDS: &[&str] = &[
+    "install",
+    "verify",
+    "set-password",
+    "status",
+    "uninstall",
+    "completions",
+    "man",
+];
+
+#[test]
+fn help_of_every_command_matches_its_snapshot() {
+    let top = plain(&["--help"]);
+    top.assert_code(0);
+    assert_snapshot("help.txt", &top.stdout);
+    for command in COMMANDS {
+        let r = plain(&[command, "--help"]);
+        r.assert_code(0);
+        assert_snapshot(&format!("help-{command}.txt"), &r.stdout);
+        assert!(
+            top.stdout.contains(&format!("  {command} ")),
+            "{command} is not listed in the top-level help"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Exit codes
+
+/// The exit codes as `--help` lists them: "  N  description" lines after "Exit codes:".
+fn documented_codes(text: &str) -> Vec<i32> {
+    text.split("Exit codes:")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| {
+            let (n, _) = l.trim_start().split_once("  ")?;
+            n.parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn exit_codes_are_documented_in_help_readme_and_commands_md() {
+    let help = plain(&["--help"]).stdout;
+    assert_eq!(
+        documented_codes(&help),
+        (0..=7).collect::<Vec<_>>(),
+        "{help}"
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let commands = std::fs::read_to_string(root.join("docs/commands.md")).expect("commands.md");
+    for (doc, text) in [("README.md", &readme), ("docs/commands.md", &commands)] {
+        assert_eq!(
+            documented_codes(text),
+            (0..=7).collect::<Vec<_>>(),
+            "{doc} must list the exit codes as --help does"
+        );
+    }
+}
+
+/// Holds connect-pg-admin's install lock on `schema` (the SQL the tool itself runs) until
+/// the returned client's transaction ends.
+fn hold_install_lock(db: &TestDb, schema: &str) -> postgres::Client {
+    let sql = include_str!("../sql/tool/try_lock.sql")
+        .replace(":'schema'", &format!("'{}'", schema.replace('\'', "''")));
+    let mut c = db.client();
+    c.batch_execute("BEGIN").expect("begin");
+    let got: bool = c
+        .query_one(sql.as_str(), &[])
+        .expect("take the install lock")
+        .get(0);
+    assert!(got, "the install lock was not free");
+    c
+}
+
+#[test]
+fn every_exit_code_comes_from_a_real_situation() {
+    let db = cluster().create_db("exit_codes");
+    let names = ["--schema", "ec", "--role", "ec_app"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        extra
+            .iter()
+            .chain(names.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let cli = |args: Vec<String>| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        db.cli(&a)
+    };
+
+    // 1: checks fail on an empty database.
+    cli(with(&["verify"])).assert_code(1);
+    // 0: install, then verify passes.
+    cli(with(&["install"])).assert_code(0);
+    cli(with(&["verify"])).assert_code(0);
+    // 2: bad input, three ways.
+    db.cli(&["verify", "--bogus"]).assert_code(2);
+    db.cli(&["verify", "--schema", "Web"]).assert_code(2);
+    let r = cli(with(&["uninstall"]));
+    r.assert_code(2);
+    assert!(r.stderr.contains("--yes"), "{r}");
+    // 3: nothing listens there.
+    let mut cmd = bin();
+    cmd.args([
+        "verify",
+        "--dsn",
+        "host=127.0.0.1 port=1 user=postgres dbname=x",
+    ]);
+    run(cmd).assert_code(3);
+    // 3: wrong password.
+    db.cli_with(&["verify"], &[("PGPASSWORD", "wrong")], None)
+        .assert_code(3);
+    // 4: uninstall refuses while the schema holds a function that is not the tool's.
+    db.client()
+        .batch_execute("create function ec.mine() returns int language sql as 'select 1'")
+        .expect("create a foreign function");
+    let r = cli(with(&["uninstall", "--yes"]));
+    r.assert_code(4);
+    assert!(r.stderr.contains("function ec.mine()"), "{r}");
+    // 5: no pgTAP on the server.
+    let bare = cluster_without_pgtap().create_db("exit_codes_nopgtap");
+    bare.cli(&["verify"]).assert_code(5);
+    // 6: another run holds the install lock longer than --wait.
+    let lock = hold_install_lock(&db, "ec");
+    let r = cli(with(&["install", "--wait", "300ms"]));
+    r.assert_code(6);
+    assert!(r.stderr.contains("install lock"), "{r}");
+    drop(lock);
+    // 7: the server ends the tool's session mid-run (while it waits for the lock).
+    let mut lock = hold_install_lock(&db, "ec");
+    let install = with(&["install", "--wait", "60s"]);
+    let install: Vec<&str> = install.iter().map(String::as_str).collect();
+    let mut child = db.cli_command(&install, &[]);
+    child.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = child.spawn().expect("start install");
+    let started = Instant::now();
+    let mut terminated = false;
+    // Not `lock`: inside its transaction pg_stat_activity is a snapshot that never changes.
+    let mut killer = db.client();
+    while !terminated && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+        let n: i64 = killer
+            .query_one(
+                "select count(*) filter (where pg_terminate_backend(pid)) from pg_stat_activity
+                  where application_name = 'connect-pg-admin' and datname = current_database()
+                    and pid <> pg_backend_pid()",
+                &[],
+            )
+            .expect("terminate the tool's backend")
+            .get(0);
+        terminated = n > 0;
+    }
+    assert!(terminated, "the install never connected");
+    let out = child.wait_with_output().expect("wait for install");
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    lock.batch_execute("ROLLBACK").expect("release the lock");
+    db.client()
+        .batch_execute("drop function ec.mine()")
+        .expect("drop the foreign function");
+    cli(with(&["uninstall", "--yes"])).assert_code(0);
+}
+
+// ---------------------------------------------------------------------------------------
+// status
+
+#[test]
+fn status_summarizes_an_installed_store() {
+    let db = cluster().create_db("status");
+    let names = ["--schema", "st", "--role", "st_app"];
+    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
+        cmd.iter().chain(names.iter()).copied().collect()
+    };
+
+    let r = db.cli(&args(&["status"]));
+    r.assert_code(0);
+    assert!(r.stdout.contains("st is not installed"), "{r}");
+    assert!(r.stdout.contains("st_app does not exist"), "{r}");
+
+    db.cli(&args(&["install"])).assert_code(0);
+    // The expired one as if it had expired since its last write: the trigger, which removes
+    // an expired row as it is written, is kept out of the way (replica mode).
+    db.client()
+        .batch_execute(
+            "insert into st.session values ('a', 'x', now() + interval '1 hour'), ('b', 'y', null);
+             set session_replication_role = replica;
+             insert into st.session values ('c', 'z', now() - interval '1 hour');",
+        )
+        .expect("add sessions");
+    let r = db.cli(&args(&["status"]));
+    r.assert_code(0);
+    let line = |label: &str| -> String {
+        r.stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line\n{r}"))
+            .to_string()
+    };
+    assert_eq!(line("schema"), "schema      st, owned by st_owner");
+    assert!(
+        line("last change").contains(&format!(
+            "by connect-pg-admin {} as postgres",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{r}"
+    );
+    assert!(line("checks").starts_with("checks      all "), "{r}");
+    assert_eq!(line("sessions"), "sessions    2 live, 1 expired");
+    assert_eq!(
+        line("app role"),
+        "app role    st_app cannot log in: it has no password: run set-password"
+    );
+
+    db.cli_with(
+        &args(&["set-password", "--password-stdin"]),
+        &[],
+        Some(b"status-test-password\n"),
+    )
+    .assert_code(0);
+    db.client()
+        .batch_execute("alter function st.count_sessions() security invoker")
+        .expect("drift");
+    let r = db.cli(&args(&["status", "--format", "json"]));
+    r.assert_code(0);
+    let v: serde_json::Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"));
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["command"], "status");
+    assert_eq!(v["outcome"], "failing");
+    assert_eq!(v["status"]["sessions"]["live"], 2);
+    assert_eq!(v["status"]["sessions"]["expired"], 1);
+    assert_eq!(v["status"]["checks"]["fail"], 1, "{v}");
+    assert_eq!(v["status"]["app_role"]["password"], "SCRAM-SHA-256");
+    assert_eq!(v["status"]["app_role"]["can_log_in"], true);
+    let failing: Vec<&str> = v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(failing, ["function.count_sessions.definer"]);
+    db.cli(&args(&["install", "-q"])).assert_code(0);
+    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
+}
+
+// ---------------------------------------------------------------------------------------
+// uninstall
+
+fn exists(db: &TestDb, sql: &str) -> bool {
+    db.query_strings(&format!("select exists ({sql})")) == ["t"]
+}
+
+#[test]
+fn uninstall_then_install_passes_verify() {
+    let db = cluster().create_db("uninstall_cycle");
+    let names = ["--schema", "un", "--role", "un_app"];
+    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
+        cmd.iter().chain(names.iter()).copied().collect()
+    };
+    db.cli(&args(&["install"])).assert_code(0);
+    db.client()
+        .batch_execute("select un.set_session_data('s1', 'd', null)")
+        .expect("a session");
+
+    // Without confirmation: refused, nothing changed.
+    let before = db.snapshot();
+    let r = db.cli(&args(&["uninstall"]));
+    r.assert_code(2);
+    assert_eq!(
+        db.snapshot(),
+        before,
+        "an unconfirmed uninstall changed something"
+    );
+
+    // Dry run: lists, changes nothing.
+    let r = db.cli(&args(&["uninstall", "--dry-run"]));
+    r.assert_code(0);
+    for needle in [
+        "Would drop schema un with 1 session(s):",
+        "  table un.session\n",
+        "  table un.install_history\n",
+        "  function un.get_session_data(text)\n",
+        "Would drop role un_owner\n",
+        "Would drop role un_app\n",
+        "Dry run: nothing was changed.",
+    ] {
+        assert!(r.stdout.contains(needle), "{needle:?} missing\n{r}");
+    }
+    assert_eq!(db.snapshot(), before, "--dry-run changed something");
+
+    let r = db.cli(&args(&["uninstall", "--yes"]));
+    r.assert_code(0);
+    assert!(r.stdout.contains("Uninstalled; committed."), "{r}");
+    assert!(!exists(
+        &db,
+        "select from pg_namespace where nspname = 'un'"
+    ));
+    assert!(!exists(
+        &db,
+        "select from pg_roles where rolname in ('un_owner', 'un_app')"
+    ));
+    let r = db.cli(&args(&["uninstall", "--yes"]));
+    r.assert_code(0);
+    assert!(r.stdout.contains("Nothing to uninstall"), "{r}");
+
+    db.cli(&args(&["install"])).assert_code(0);
+    db.cli(&args(&["verify"])).assert_code(0);
+    db.cli(&args(&["uninstall", "--yes", "-q"])).assert_code(0);
+}
+
+#[test]
+fn uninstall_refuses_when_anything_is_not_the_tools() {
+    let db = cluster().create_db("uninstall_refuse");
+    let other = cluster().create_db("uninstall_refuse_other");
+    let names = ["--schema", "ur", "--role", "ur_app"];
+    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
+        cmd.iter().chain(names.iter()).copied().collect()
+    };
+    db.cli(&args(&["install"])).assert_code(0);
+
+    let cases: [(&str, &str, &str, &str); 5] = [
+        (
+            "a function of the user's in the schema",
+            "create function ur.mine() returns int language sql as 'select 1'",
+            "function ur.mine() would be dropped",
+            "drop function ur.mine()",
+        ),
+        (
+            "a view elsewhere on the session table",
+            "create view public.sessions_view as select sess_id from ur.session",
+            "view sessions_view would be dropped",
+            "drop view public.sessions_view",
+        ),
+        (
+            "an index of the user's on the session table",
+            "create index mine_idx on ur.session (sess_data)",
+            "index ur.mine_idx would be dropped",
+            "drop index ur.mine_idx",
+        ),
+        (
+            "the app role holds a privilege on another table",
+            "create table public.t_ur (x int); grant select on public.t_ur to ur_app",
+            "role ur_app holds privileges on table t_ur",
+            "drop table public.t_ur",
+        ),
+        (
+            "the owner role owns something else",
+            "create table public.t_owned (x int); alter table public.t_owned owner to ur_owner",
+            "role ur_owner owns table t_owned",
+            "drop table public.t_owned",
+        ),
+    ];
+    for (what, setup, needle, cleanup) in cases {
+        db.client().batch_execute(setup).expect(what);
+        let before = db.snapshot();
+        let r = db.cli(&args(&["uninstall", "--yes"]));
+        assert_eq!(r.code, 4, "{what}: not refused\n{r}");
+        assert!(r.stderr.contains(needle), "{what}: {needle:?} missing\n{r}");
+        assert_eq!(
+            db.snapshot(),
+            before,
+            "{what}: the refusal changed something"
+        );
+        let r = db.cli(&args(&["uninstall", "--dry-run"]));
+        assert_eq!(r.code, 4, "{what}: dry run\n{r}");
+        assert!(r.stdout.contains("Uninstall would refuse:"), "{r}");
+        db.client().batch_execute(cleanup).expect(what);
+    }
+
+    // A grant in another database is seen through pg_shdepend.
+    other
+        .client()
+        .batch_execute("create table t_elsewhere (x int); grant select on t_elsewhere to ur_app")
+        .expect("grant in the other database");
+    let r = db.cli(&args(&["uninstall", "--yes"]));
+    r.assert_code(4);
+    assert!(
+        r.stderr.contains(&format!(
+            "role ur_app owns or holds privileges on 1 object(s) in database {}",
+            other.name()
+        )),
+        "{r}"
+    );
+    other
+        .client()
+        .batch_execute("drop table t_elsewhere")
+        .expect("clean up");
+    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
+}
+
+// ---------------------------------------------------------------------------------------
+// completions and man page
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definition() {
+    for (shell, needle) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef connect-pg-admin"),
+        ("fish", "complete -c connect-pg-admin"),
+    ] {
+        let r = plain(&["completions", shell]);
+        r.assert_code(0);
+        assert!(
+            r.stdout.contains(needle),
+            "{shell}: {needle:?} missing\n{r}"
+        );
+        for word in ["uninstall", "set-password", "lock-timeout", "format"] {
+            assert!(r.stdout.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let bash = plain(&["completions", "bash"]).stdout;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("c.bash");
+    std::fs::write(&script, &bash).expect("write completions");
+    // bash must accept the script and know the completion afterwards.
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c").arg(format!(
+        "source {} && complete -p connect-pg-admin",
+        script.display()
+    ));
+    let r = run(cmd);
+    r.assert_code(0);
+    assert!(r.stdout.contains("connect-pg-admin"), "{r}");
+
+    let man = plain(&["man"]);
+    man.assert_code(0);
+    assert!(
+        man.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "not roff\n{man}"
+    );
+    for needle in [
+        ".TH connect-pg-admin 1",
+        ".SH \"CONNECT-PG-ADMIN UNINSTALL\"",
+        "\\-\\-dry\\-run",
+        "\\-\\-yes",
+    ] {
+        assert!(
+            man.stdout.contains(needle),
+            "{needle:?} missing from the man page"
+        );
+    }
+    // man(1) renders it without warnings where it is installed.
+    if Command::new("man")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let page = dir.path().join("connect-pg-admin.1");
+        std::fs::write(&page, &man.stdout).expect("write man page");
+        let mut cmd = Command::new("man");
+        cmd.arg("-l")
+            .arg(&page)
+            .env("MANWIDTH", "100")
+            .env("MAN_KEEP_FORMATTING", "0");
+        let r = run(cmd);
+        r.assert_code(0);
+        assert!(r.stdout.contains("uninstall"), "{r}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Terminal: colour, progress, prompt
+
+/// What a run on a pseudo-terminal wrote (stdout and stderr together, as a terminal shows
+/// them) and its exit code.
+struct PtyRun {
+    code: i32,
+    screen: String,
+}
+
+/// The binary as a person at a terminal runs it: without the harness's NO_COLOR.
+fn tty(db: &TestDb, args: &[&str]) -> Command {
+    let mut cmd = db.cli_command(args, &[]);
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs `cmd` with stdin, stdout and stderr on a new pseudo-terminal (120x40), typing `input`
+/// once `prompt` appears (if given).
+fn run_on_pty(mut cmd: Command, input: Option<(&str, &str)>) -> PtyRun {
+    let mut master: libc::c_int = 0;
+    let mut slave: libc::c_int = 0;
+    let size = libc::winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes the two descriptors into the ints we pass and reads `size`.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened by openpty and are owned by nobody else.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    cmd.stdin(Stdio::from(slave.try_clone().expect("dup")))
+        .stdout(Stdio::from(slave.try_clone().expect("dup")))
+        .stderr(Stdio::from(slave));
+    cmd.env("TERM", "xterm-256color");
+    let mut child = cmd.spawn().expect("spawn on the pty");
+    drop(cmd); // closes our copies of the slave, so reading the master ends with the child
+    let mut reader = std::fs::File::from(master.try_clone().expect("dup master"));
+    let mut writer = std::fs::File::from(master);
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let pump = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        // EIO once the child (and every copy of the slave) is gone: the end of the screen.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = Vec::new();
+    let mut typed = input.is_none();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(bytes) => screen.extend_from_slice(&bytes),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if let (false, Some((prompt, text))) = (typed, input) {
+            if String::from_utf8_lossy(&screen).contains(prompt) {
+                use std::io::Write;
+                writer.write_all(text.as_bytes()).expect("type on the pty");
+                typed = true;
+            }
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "pty run timed out; screen so far:\n{}",
+                String::from_utf8_lossy(&screen)
+            );
+        }
+    }
+    let _ = pump.join();
+    let status = child.wait().expect("wait");
+    PtyRun {
+        code: status.code().unwrap_or(-1),
+        screen: String::from_utf8_lossy(&screen).into_owned(),
+    }
+}
+
+const GREEN_OK: &str = "\x1b[32mok\x1b[0m";
+
+/// Whether `s` holds an SGR (colour or bold) escape: ESC [ digits and semicolons m. The
+/// spinner's own escapes (erase line) are not colour.
+fn has_colour(s: &str) -> bool {
+    s.match_indices("\x1b[").any(|(i, _)| {
+        let rest = &s[i + 2..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(rest.len());
+        end > 0 && rest[end..].starts_with('m')
+    })
+}
+
+#[test]
+fn colour_on_a_terminal_never_in_a_pipe() {
+    let db = cluster().create_db("colour");
+    let names = ["--schema", "co", "--role", "co_app"];
+    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
+        cmd.iter().chain(names.iter()).copied().collect()
+    };
+    db.cli(&args(&["install", "-q"])).assert_code(0);
+
+    let r = run_on_pty(tty(&db, &args(&["verify"])), None);
+    assert_eq!(r.code, 0, "{}", r.screen);
+    assert!(
+        r.screen.contains(GREEN_OK),
+        "no colour on a terminal:\n{:?}",
+        r.screen
+    );
+    assert!(r.screen.contains("\x1b[1mAll "), "{:?}", r.screen);
+
+    // A pipe: no escape sequence at all, also without NO_COLOR.
+    let mut cmd = db.cli_command(&args(&["verify"]), &[]);
+    cmd.env_remove("NO_COLOR");
+    let piped = run(cmd);
+    piped.assert_code(0);
+    assert!(
+        !piped.stdout.contains('\x1b') && !piped.stderr.contains('\x1b'),
+        "{piped}"
+    );
+
+    // NO_COLOR and --color never switch it off on a terminal; --color always on in a pipe.
+    let mut no_color = tty(&db, &args(&["verify"]));
+    no_color.env("NO_COLOR", "1");
+    let r = run_on_pty(no_color, None);
+    assert_eq!(r.code, 0, "{}", r.screen);
+    assert!(r.screen.contains("ok    "), "{:?}", r.screen);
+    assert!(!has_colour(&r.screen), "NO_COLOR coloured:\n{:?}", r.screen);
+    let r = run_on_pty(tty(&db, &args(&["verify", "--color", "never"])), None);
+    assert!(
+        !has_colour(&r.screen),
+        "--color never coloured:\n{:?}",
+        r.screen
+    );
+    let always = db.cli(&args(&["verify", "--color", "always"]));
+    assert!(always.stdout.contains(GREEN_OK), "{always}");
+    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
+}
+
+#[test]
+fn progress_spinner_on_a_terminal_never_in_a_pipe() {
+    let db = cluster().create_db("progress");
+    let names = ["--schema", "pr", "--role", "pr_app"];
+    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
+        cmd.iter().chain(names.iter()).copied().collect()
+    };
+    let waiting = "waiting for another connect-pg-admin run on this schema to finish";
+
+    // Held for 1.5 s: long enough for the spinner to draw, far below --wait.
+    let release_after = |lock: postgres::Client| {
+        std::thread::spawn(move || {
+            let mut lock = lock;
+            std::thread::sleep(Duration::from_millis(1500));
+            lock.batch_execute("ROLLBACK").expect("release");
+        })
+    };
+
+    let t = release_after(hold_install_lock(&db, "pr"));
+    let r = run_on_pty(tty(&db, &args(&["install"])), None);
+    t.join().expect("lock thread");
+    assert_eq!(r.code, 0, "{}", r.screen);
+    assert!(
+        r.screen.contains(waiting),
+        "no progress on a terminal:\n{:?}",
+        r.screen
+    );
+    // indicatif redraws in place and clears the line when done.
+    assert!(
+        r.screen.contains("\r\x1b[2K") || r.screen.contains("\x1b[2K"),
+        "{:?}",
+        r.screen
+    );
+    assert!(r.screen.contains("Installed: all"), "{:?}", r.screen);
+
+    // In a pipe: no spinner, no control characters; with -v the same news as plain lines.
+    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
+    let t = release_after(hold_install_lock(&db, "pr"));
+    let piped = db.cli(&args(&["install"]));
+    t.join().expect("lock thread");
+    piped.assert_code(0);
+    assert!(!piped.stderr.contains(waiting), "{piped}");
+    for s in [&piped.stdout, &piped.stderr] {
+        assert!(!s.contains('\x1b') && !s.contains('\r'), "{piped}");
+    }
+    let verbose = db.cli(&args(&["verify", "-v"]));
+    assert!(
+        verbose
+            .stderr
+            .contains("connect-pg-admin: running the checks\n"),
+        "{verbose}"
+    );
+    assert!(!verbose.stderr.contains('\x1b'), "{verbose}");
+
+    // -q: nothing on a success, on a terminal too.
+    let r = run_on_pty(tty(&db, &args(&["verify", "-q"])), None);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.screen, "", "-q printed on success");
+    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
+}
+
+#[test]
+fn uninstall_asks_for_the_schema_name_at_a_terminal() {
+    let db = cluster().create_db("uninstall_prompt");
+    let names = ["--schema", "up", "--role", "up_app"];
+    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
+        cmd.iter().chain(names.iter()).copied().collect()
+    };
+    db.cli(&args(&["install", "-q"])).assert_code(0);
+    let prompt = "Type the schema name (up) to confirm: ";
+
+    let r = run_on_pty(tty(&db, &args(&["uninstall"])), Some((prompt, "web\n")));
+    assert_eq!(r.code, 2, "{}", r.screen);
+    assert!(
+        r.screen
+            .contains("This drops schema up and its 0 session(s), and role(s) up_owner, up_app."),
+        "{}",
+        r.screen
+    );
+    assert!(r.screen.contains("not confirmed"), "{}", r.screen);
+    assert!(exists(&db, "select from pg_namespace where nspname = 'up'"));
+
+    let r = run_on_pty(tty(&db, &args(&["uninstall"])), Some((prompt, "up\n")));
+    assert_eq!(r.code, 0, "{}", r.screen);
+    assert!(r.screen.contains("Uninstalled; committed."), "{}", r.screen);
+    assert!(!exists(
+        &db,
+        "select from pg_namespace where nspname = 'up'"
+    ));
+}
