@@ -70,6 +70,22 @@ pub fn install(
     opts: &Options,
     progress: &dyn Fn(&str),
 ) -> Result<Installed> {
+    install_with(client, names, opts, progress, None)
+}
+
+/// What runs in the install transaction once every check passes, just before the commit.
+pub type BeforeCommit<'a> = &'a mut dyn FnMut(&mut Transaction) -> Result<()>;
+
+/// `install`, running `before_commit` (when not a dry run) once every check passes, also when
+/// nothing needed repair, so that what it does commits together with the install or not at
+/// all: `install --password-*` gives the role its password this way (see password.rs).
+pub fn install_with(
+    client: &mut Client,
+    names: &Names,
+    opts: &Options,
+    progress: &dyn Fn(&str),
+    mut before_commit: Option<BeforeCommit>,
+) -> Result<Installed> {
     let server = checks::server(client)?;
     let mut tx = client
         .transaction()
@@ -79,8 +95,16 @@ pub fn install(
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let before = checks::run(&mut tx, names, &pgtap)?;
     if before.all_pass() {
-        tx.rollback()
-            .map_err(|e| Error::from_db("ending the transaction", &e))?;
+        match before_commit.as_mut() {
+            Some(hook) if !opts.dry_run => {
+                pgtap.unload(&mut tx)?;
+                hook(&mut tx)?;
+                tx.commit().map_err(|e| Error::from_db("committing", &e))?;
+            }
+            _ => tx
+                .rollback()
+                .map_err(|e| Error::from_db("ending the transaction", &e))?,
+        }
         return Ok(Installed::UpToDate { checks: before });
     }
     let vars_owned = catalog::run_vars(names);
@@ -132,6 +156,9 @@ pub fn install(
     }
     record_history(&mut tx, names, &before, &applied)?;
     pgtap.unload(&mut tx)?;
+    if let Some(hook) = before_commit.as_mut() {
+        hook(&mut tx)?;
+    }
     tx.commit().map_err(|e| Error::from_db("committing", &e))?;
     Ok(Installed::Committed {
         before,

@@ -72,6 +72,9 @@ pub enum Command {
     Install(InstallArgs),
     /// Run the checks in a transaction that is rolled back; exit 1 if any fails.
     Verify(VerifyArgs),
+    /// Set the application role's password: asked twice at the terminal, or read from stdin
+    /// or a file, or generated; hashed here (SCRAM-SHA-256), so the server never sees it.
+    SetPassword(SetPasswordArgs),
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +94,44 @@ pub struct InstallArgs {
     /// How long to wait for another run of the tool on the same schema.
     #[arg(long, default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Duration,
+
+    #[command(flatten)]
+    pub password: PasswordOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct SetPasswordArgs {
+    #[command(flatten)]
+    pub password: PasswordOpts,
+}
+
+/// Where the application role's new password comes from (never from an argument: argv is
+/// visible to every user of the machine). set-password asks at the terminal when none is
+/// given; install sets no password unless one is.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PasswordOpts {
+    /// Ask for the application role's password at the terminal, twice (set-password's default).
+    #[arg(long, conflicts_with_all = ["password_stdin", "password_file", "generate"])]
+    pub password_prompt: bool,
+
+    /// Read the application role's password from standard input: one line, the newline
+    /// stripped.
+    #[arg(long, conflicts_with_all = ["password_file", "generate"])]
+    pub password_stdin: bool,
+
+    /// Read the application role's password from this file: one line, the newline stripped.
+    #[arg(long, value_name = "PATH", conflicts_with = "generate")]
+    pub password_file: Option<std::path::PathBuf>,
+
+    /// Generate a strong random password (32 characters), set it, and print it on stdout,
+    /// alone: everything else goes to stderr.
+    #[arg(long)]
+    pub generate: bool,
+
+    /// After committing, log in as the application role with the new password (same host,
+    /// port, database and TLS settings) to prove that it works.
+    #[arg(long)]
+    pub check_login: bool,
 }
 
 #[derive(Args, Debug)]

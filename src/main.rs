@@ -9,6 +9,7 @@ mod connect;
 mod conninfo;
 mod error;
 mod names;
+mod password;
 mod pgpass;
 mod plan;
 mod report;
@@ -54,15 +55,28 @@ fn run(cli: &Cli) -> Result<i32> {
                 lock_retries: args.lock_retries,
                 wait: args.wait,
             };
-            let result = apply::install(&mut client, &names, &opts, &|_msg| {})?;
-            report::install(&result, style);
+            let (result, password) = password::install(
+                &mut client,
+                &settings,
+                &names,
+                &opts,
+                &args.password,
+                &|_msg| {},
+            )?;
+            report::install_with_password(&result, password.as_ref(), style);
             // Only a note: the install is over whatever this finds, or fails to read.
             let leftovers = apply::legacy_leftovers(&mut client, &names).unwrap_or_default();
             report::legacy_leftovers(&leftovers, style);
-            Ok(match result {
-                apply::Installed::RolledBack { .. } => exit::CHECKS_FAILED,
+            Ok(match (result, password) {
+                (apply::Installed::RolledBack { .. }, _) => exit::CHECKS_FAILED,
+                (_, Some(password)) => password.exit_code(),
                 _ => exit::OK,
             })
+        }
+        Command::SetPassword(args) => {
+            let outcome = password::set_password(&mut client, &settings, &names, &args.password)?;
+            report::password(&outcome, style);
+            Ok(outcome.exit_code())
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::apply::{AppliedStep, Installed};
 use crate::checks::{CheckResult, Outcome};
 use crate::cli::Format;
 use crate::error::Error;
+use crate::password;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -55,15 +56,84 @@ pub fn verify(outcome: &Outcome, style: Style) {
 }
 
 pub fn install(result: &Installed, style: Style) {
+    out(&install_text(result, style));
+}
+
+fn install_text(result: &Installed, style: Style) -> String {
     match style.format {
-        Format::Tap => out(&match result {
+        Format::Tap => match result {
             Installed::UpToDate { checks } => checks.tap.clone(),
             Installed::DryRun { before, .. } => before.tap.clone(),
             Installed::Committed { after, .. } | Installed::RolledBack { after, .. } => {
                 after.tap.clone()
             }
-        }),
-        Format::Human => out(&install_human(result, style)),
+        },
+        Format::Human => install_human(result, style),
+    }
+}
+
+/// `install` with a password option. The password was set in the install's own commit, so an
+/// install that had nothing to repair did change the database. With --generate the install
+/// report goes to stderr: stdout holds the password alone.
+pub fn install_with_password(
+    result: &Installed,
+    password: Option<&password::Outcome>,
+    style: Style,
+) {
+    let Some(password) = password else {
+        return install(result, style);
+    };
+    let text = match (result, style.format) {
+        (Installed::UpToDate { checks }, Format::Human) => {
+            format!(
+                "All {} checks pass; nothing to repair.\n",
+                checks.results.len()
+            )
+        }
+        _ => install_text(result, style),
+    };
+    if password.generated.is_some() {
+        eprint!("{text}");
+    } else {
+        out(&text);
+    }
+    self::password(password, style);
+}
+
+/// The outcome of a password change. Informational lines go to stdout, or to stderr when
+/// stdout carries the generated password or a machine-readable format; the generated password
+/// is printed last, on stdout, alone, even when --check-login failed (it was committed, and
+/// is needed).
+pub fn password(outcome: &password::Outcome, style: Style) {
+    let info = |line: &str| {
+        if style.quiet {
+            return;
+        }
+        if outcome.generated.is_some() || style.format != Format::Human {
+            eprintln!("{line}");
+        } else {
+            out(&format!("{line}\n"));
+        }
+    };
+    info(&format!(
+        "Password of role {} set: sent as a SCRAM-SHA-256 verifier, never in plain text; committed.",
+        outcome.role
+    ));
+    if !outcome.logging_suppressed && !style.quiet {
+        eprintln!(
+            "connect-pg-admin: note: the connected role may not turn statement logging off, so the server log may hold the SCRAM verifier (never the password)"
+        );
+    }
+    match &outcome.login {
+        Some(Ok(())) => info(&format!(
+            "Logged in as {} with the new password.",
+            outcome.role
+        )),
+        Some(Err(e)) => error(e),
+        None => {}
+    }
+    if let Some(generated) = &outcome.generated {
+        out(&format!("{generated}\n"));
     }
 }
 

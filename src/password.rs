@@ -1,0 +1,547 @@
+//! `set-password`, and the same options on `install`: where the application role's new
+//! password comes from (the terminal, asked twice; one line of stdin or of a file; or
+//! generated), the rule that decides whether a role is the application role at all, and the
+//! transaction that gives it the password. The password is hashed here into a SCRAM-SHA-256
+//! verifier and only the verifier is sent, with statement logging turned off for it where the
+//! connected role may; the plaintext never reaches argv, the server, its log, or
+//! pg_stat_activity. See docs/design.md, "set-password".
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use postgres::{Client, SimpleQueryMessage, Transaction};
+use rand::Rng;
+
+use crate::apply::{self, Installed};
+use crate::cli::PasswordOpts;
+use crate::connect::Settings;
+use crate::error::{one_line, Error, Result};
+use crate::names::Names;
+use crate::template;
+
+/// Longer than any password a person or a secret store uses; what exceeds it is almost
+/// certainly the wrong file or stream.
+pub const MAX_LEN: usize = 4096;
+
+/// How long set-password waits for a session that holds the role's row (install uses its
+/// --lock-timeout).
+const LOCK_TIMEOUT_MS: u32 = 10_000;
+
+/// Length of a generated password.
+pub const GENERATED_LEN: usize = 32;
+/// No 0/O/o, 1/l/I: a generated password may be read aloud or typed from a screen. 56
+/// symbols, so 32 of them carry about 186 bits.
+const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+
+/// Where the new password comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Prompt,
+    Stdin,
+    File(PathBuf),
+    Generate,
+}
+
+impl Source {
+    /// The source the options name; `default` when they name none (set-password prompts,
+    /// install sets no password).
+    pub fn from_opts(opts: &PasswordOpts, default: Option<Source>) -> Option<Source> {
+        if opts.password_prompt {
+            Some(Source::Prompt)
+        } else if opts.password_stdin {
+            Some(Source::Stdin)
+        } else if let Some(path) = &opts.password_file {
+            Some(Source::File(path.clone()))
+        } else if opts.generate {
+            Some(Source::Generate)
+        } else {
+            default
+        }
+    }
+}
+
+/// A new password and its verifier. Debug never shows either.
+#[derive(Clone)]
+pub struct NewPassword {
+    plaintext: String,
+    verifier: String,
+    generated: bool,
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewPassword")
+            .field("generated", &self.generated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewPassword {
+    /// Checks the password and hashes it. postgres-protocol applies SASLprep first, as libpq
+    /// and the server do, so a password with non-ASCII letters logs in as typed.
+    pub fn new(plaintext: String, generated: bool) -> Result<NewPassword> {
+        if plaintext.is_empty() {
+            return Err(Error::Usage(
+                "the password is empty; give a non-empty one (or use --generate); nothing was changed"
+                    .into(),
+            ));
+        }
+        if plaintext.len() > MAX_LEN {
+            return Err(Error::Usage(format!(
+                "the password is {} bytes long, more than {MAX_LEN}; is that the right input? nothing was changed",
+                plaintext.len()
+            )));
+        }
+        if plaintext.contains('\0') {
+            return Err(Error::Usage(
+                "the password contains a NUL byte, which no PostgreSQL client can send; nothing was changed"
+                    .into(),
+            ));
+        }
+        let verifier = postgres_protocol::password::scram_sha_256(plaintext.as_bytes());
+        Ok(NewPassword {
+            plaintext,
+            verifier,
+            generated,
+        })
+    }
+
+    /// The password itself: for --generate's output and --check-login only.
+    pub fn plaintext(&self) -> &str {
+        &self.plaintext
+    }
+
+    pub fn generated(&self) -> bool {
+        self.generated
+    }
+}
+
+/// Fails early, before any password is typed or any connection changes anything, when the
+/// source cannot work: no terminal to prompt on.
+pub fn check_source(source: &Source) -> Result<()> {
+    if *source == Source::Prompt {
+        open_tty()?;
+    }
+    Ok(())
+}
+
+fn open_tty() -> Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| {
+            Error::Usage(
+                "no terminal to ask for the password on; pass it with --password-stdin or --password-file, or use --generate; nothing was changed"
+                    .into(),
+            )
+        })
+}
+
+/// Reads (or generates) the new password from `source`.
+pub fn read(source: &Source, role: &str) -> Result<NewPassword> {
+    match source {
+        Source::Prompt => prompt(role),
+        Source::Stdin => {
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            let mut lock = stdin.lock();
+            let line = read_line(&mut lock, "standard input", !interactive)?;
+            NewPassword::new(line, false)
+        }
+        Source::File(path) => {
+            let mut file = File::open(path).map_err(|e| file_error(path, &e))?;
+            let mut reader = std::io::BufReader::new(&mut file);
+            let line = read_line(
+                &mut reader,
+                &format!("--password-file {}", path.display()),
+                true,
+            )?;
+            NewPassword::new(line, false)
+        }
+        Source::Generate => NewPassword::new(generate(), true),
+    }
+}
+
+fn file_error(path: &Path, e: &std::io::Error) -> Error {
+    Error::Usage(format!(
+        "cannot read --password-file {}: {}; nothing was changed",
+        path.display(),
+        one_line(&e.to_string())
+    ))
+}
+
+/// One line, its `\n` or `\r\n` stripped. With `to_end`, whatever follows that line must be
+/// nothing: a second line means the input is not what the user thinks it is.
+fn read_line(reader: &mut dyn BufRead, what: &str, to_end: bool) -> Result<String> {
+    let read_error = |e: std::io::Error| {
+        Error::Usage(format!(
+            "cannot read the password from {what}: {}; nothing was changed",
+            one_line(&e.to_string())
+        ))
+    };
+    let mut bytes = Vec::new();
+    Read::take(&mut *reader, MAX_LEN as u64 + 2)
+        .read_until(b'\n', &mut bytes)
+        .map_err(read_error)?;
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+    } else if bytes.len() > MAX_LEN {
+        return Err(Error::Usage(format!(
+            "the password in {what} is longer than {MAX_LEN} bytes; is that the right input? nothing was changed"
+        )));
+    }
+    if to_end {
+        let mut rest = [0u8; 1];
+        let extra = reader.read(&mut rest).map_err(read_error)?;
+        if extra > 0 {
+            return Err(Error::Usage(format!(
+                "{what} holds more than one line; give the password alone on one line; nothing was changed"
+            )));
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        Error::Usage(format!(
+            "the password in {what} is not valid UTF-8; nothing was changed"
+        ))
+    })
+}
+
+fn prompt(role: &str) -> Result<NewPassword> {
+    // Checked again here: the prompt would otherwise fail with rpassword's bare OS error.
+    drop(open_tty()?);
+    let ask = |text: &str| {
+        rpassword::prompt_password(text).map_err(|e| {
+            Error::Usage(format!(
+                "no password was entered ({}); nothing was changed",
+                one_line(&e.to_string())
+            ))
+        })
+    };
+    let first = ask(&format!("New password for role {role}: "))?;
+    if first.is_empty() {
+        return Err(Error::Usage(
+            "the password is empty; type a non-empty one (or use --generate); nothing was changed"
+                .into(),
+        ));
+    }
+    let second = ask("Repeat the new password: ")?;
+    if first != second {
+        return Err(Error::Usage(
+            "the two passwords typed differ; nothing was changed: run the command again".into(),
+        ));
+    }
+    NewPassword::new(first, false)
+}
+
+/// 32 characters from ALPHABET, each drawn uniformly by the thread's CSPRNG (ChaCha, seeded
+/// from the operating system).
+pub fn generate() -> String {
+    let mut rng = rand::rng();
+    (0..GENERATED_LEN)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// What a password change did, for the report.
+#[derive(Debug)]
+pub struct Outcome {
+    pub role: String,
+    /// Set when the password was generated: it is printed, once, on stdout.
+    pub generated: Option<String>,
+    /// Whether statement logging was off for the ALTER ROLE (the connected role may change
+    /// log_statement); when not, the server log may hold the verifier, never the password.
+    pub logging_suppressed: bool,
+    /// --check-login: None when not asked, else whether logging in worked.
+    pub login: Option<std::result::Result<(), Error>>,
+}
+
+impl Outcome {
+    pub fn exit_code(&self) -> i32 {
+        match &self.login {
+            Some(Err(e)) => e.exit_code(),
+            _ => crate::error::exit::OK,
+        }
+    }
+}
+
+/// `set-password`: check the role first (so nobody types a password for a role that will be
+/// refused), read the password, then in one transaction check again and set it.
+pub fn set_password(
+    client: &mut Client,
+    settings: &Settings,
+    names: &Names,
+    opts: &PasswordOpts,
+) -> Result<Outcome> {
+    let source = Source::from_opts(opts, Some(Source::Prompt)).unwrap_or(Source::Prompt);
+    check_source(&source)?;
+    {
+        let mut tx = client
+            .transaction()
+            .map_err(|e| Error::from_db("starting the transaction", &e))?;
+        check_role(&mut tx, names)?;
+        tx.rollback()
+            .map_err(|e| Error::from_db("ending the transaction", &e))?;
+    }
+    let password = read(&source, &names.role)?;
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::from_db("starting the transaction", &e))?;
+    // A CI job should fail, not hang, behind a session that holds the role's row.
+    tx.batch_execute(&format!("SET LOCAL lock_timeout = {}", LOCK_TIMEOUT_MS))
+        .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    let logging_suppressed = set(&mut tx, names, &password)?;
+    tx.commit()
+        .map_err(|e| Error::from_db("committing the new password", &e))?;
+    Ok(finish(settings, names, &password, opts, logging_suppressed))
+}
+
+/// `install` with a password option: the password is read before the install transaction
+/// starts (no lock is held while someone types), and set inside it once every check passes.
+pub fn install(
+    client: &mut Client,
+    settings: &Settings,
+    names: &Names,
+    install_opts: &apply::Options,
+    opts: &PasswordOpts,
+    progress: &dyn Fn(&str),
+) -> Result<(Installed, Option<Outcome>)> {
+    let Some(source) = Source::from_opts(opts, None) else {
+        if opts.check_login {
+            return Err(Error::Usage(
+                "--check-login needs a new password: add --password-prompt, --password-stdin, --password-file or --generate"
+                    .into(),
+            ));
+        }
+        return Ok((apply::install(client, names, install_opts, progress)?, None));
+    };
+    if install_opts.dry_run {
+        // A dry run changes nothing, so it reads no password either.
+        return Ok((apply::install(client, names, install_opts, progress)?, None));
+    }
+    check_source(&source)?;
+    let password = read(&source, &names.role)?;
+    let mut logging_suppressed = None;
+    let mut hook = |tx: &mut Transaction| -> Result<()> {
+        logging_suppressed = Some(set(tx, names, &password)?);
+        Ok(())
+    };
+    let installed = apply::install_with(client, names, install_opts, progress, Some(&mut hook))?;
+    let outcome = logging_suppressed.map(|quiet| finish(settings, names, &password, opts, quiet));
+    Ok((installed, outcome))
+}
+
+fn finish(
+    settings: &Settings,
+    names: &Names,
+    password: &NewPassword,
+    opts: &PasswordOpts,
+    logging_suppressed: bool,
+) -> Outcome {
+    Outcome {
+        role: names.role.clone(),
+        generated: password
+            .generated()
+            .then(|| password.plaintext().to_string()),
+        logging_suppressed,
+        login: opts
+            .check_login
+            .then(|| check_login(settings, &names.role, password)),
+    }
+}
+
+/// Checks the rule, turns statement logging off where it may, and sends the verifier. Returns
+/// whether logging was off. The caller commits.
+pub fn set(tx: &mut Transaction, names: &Names, password: &NewPassword) -> Result<bool> {
+    check_role(tx, names)?;
+    let quiet = suppress_logging(tx)?;
+    let sql = template::render(
+        include_str!("../sql/tool/set_password.sql"),
+        &[("role", &names.role), ("verifier", &password.verifier)],
+    )?;
+    // The error names the role only: the server's message could quote the statement.
+    tx.batch_execute(&sql).map_err(|e| match Error::from_db("setting the password", &e) {
+        Error::Refused(_) => Error::Refused(format!(
+            "the connected role may not change the password of role {}: connect as a superuser, or as a role with CREATEROLE (and, on PostgreSQL 16+, ADMIN OPTION on {}); nothing was changed",
+            names.role, names.role
+        )),
+        Error::LockTimeout(_) => Error::LockTimeout(format!(
+            "another session holds role {} locked (an open transaction that altered it?), so its password could not be set within the lock timeout; nothing was changed: run again when it has finished",
+            names.role
+        )),
+        other => other,
+    })?;
+    Ok(quiet)
+}
+
+/// Best effort: a role that may not change the logging settings still gets its password set.
+fn suppress_logging(tx: &mut Transaction) -> Result<bool> {
+    let messages = tx
+        .simple_query(include_str!("../sql/tool/quiet_logging.sql"))
+        .map_err(|e| Error::from_db("turning statement logging off", &e))?;
+    Ok(messages.iter().any(|m| match m {
+        SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
+        _ => false,
+    }))
+}
+
+/// The rule (docs/design.md, "set-password"): the role must look exactly like the application
+/// role install makes for this schema, so the tool cannot be pointed at `postgres` or another
+/// administrator's role by mistake. A refusal is exit 4 and changes nothing.
+pub fn check_role(tx: &mut Transaction, names: &Names) -> Result<()> {
+    let sql = template::render(
+        include_str!("../sql/tool/app_role_rule.sql"),
+        &[("role", &names.role), ("schema", &names.schema)],
+    )?;
+    let row = tx
+        .query_one(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("looking up the role", &e))?;
+    let role = &names.role;
+    let schema = &names.schema;
+    let not_ours = |why: String| {
+        Error::Refused(format!(
+            "role {role} {why}, so it is not the application role of schema {schema}; set-password only changes the password of the role install made (--role, --schema); nothing was changed"
+        ))
+    };
+    if !row.get::<_, bool>("role_exists") {
+        return Err(Error::Refused(format!(
+            "role {role} does not exist; run `connect-pg-admin install --role {role}` first (it takes the same password options); nothing was changed"
+        )));
+    }
+    let attributes: String = row.get("attributes");
+    if !attributes.is_empty() {
+        return Err(not_ours(format!("has {attributes}")));
+    }
+    if let Some(member_of) = row.get::<_, Option<String>>("member_of") {
+        return Err(not_ours(format!("is a member of {member_of}")));
+    }
+    let owned: i32 = row.get("owned");
+    if owned > 0 {
+        return Err(not_ours(format!("owns {owned} object(s)")));
+    }
+    if !row.get::<_, bool>("function_exists") {
+        return Err(Error::Refused(format!(
+            "schema {schema} has no function get_session_data(text) in this database: run `connect-pg-admin install` first (or give the right --schema); nothing was changed"
+        )));
+    }
+    let function_owner: Option<String> = row.get("function_owner");
+    if function_owner.as_deref() != Some(names.owner.as_str()) {
+        return Err(Error::Refused(format!(
+            "{schema}.get_session_data is owned by {}, not {}: schema {schema} was not installed by connect-pg-admin; run install first; nothing was changed",
+            function_owner.unwrap_or_default(),
+            names.owner
+        )));
+    }
+    if !row.get::<_, bool>("execute_granted") {
+        return Err(not_ours(format!(
+            "holds no EXECUTE on {schema}.get_session_data"
+        )));
+    }
+    Ok(())
+}
+
+/// Logs in as the role with its new password, over the connection settings of this run.
+fn check_login(
+    settings: &Settings,
+    role: &str,
+    password: &NewPassword,
+) -> std::result::Result<(), Error> {
+    let committed = "the new password was set and committed, but logging in with it failed";
+    let mut client = settings
+        .connect_as(role, password.plaintext())
+        .map_err(|e| match e {
+            Error::Connection { target, reason } => Error::Connection {
+                target,
+                reason: format!("{reason} ({committed})"),
+            },
+            other => other,
+        })?;
+    let user: String = client
+        .query_one("SELECT current_user::text", &[])
+        .map_err(|e| Error::from_db(committed, &e))?
+        .get(0);
+    if user != role {
+        return Err(Error::Server(format!(
+            "{committed}: the login became role {user}, not {role}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn line(input: &[u8], to_end: bool) -> Result<String> {
+        read_line(&mut Cursor::new(input.to_vec()), "test input", to_end)
+    }
+
+    #[test]
+    fn one_line_with_its_newline_stripped() {
+        assert_eq!(line(b"secret\n", true).unwrap(), "secret");
+        assert_eq!(line(b"secret\r\n", true).unwrap(), "secret");
+        assert_eq!(line(b"secret", true).unwrap(), "secret");
+        assert_eq!(line(b" a b \\ ' \"\n", true).unwrap(), " a b \\ ' \"");
+        assert_eq!(line(b"", true).unwrap(), "");
+    }
+
+    #[test]
+    fn a_second_line_is_refused_unless_reading_one_line_only() {
+        assert!(matches!(line(b"one\ntwo\n", true), Err(Error::Usage(_))));
+        assert!(matches!(line(b"one\n\n", true), Err(Error::Usage(_))));
+        assert_eq!(line(b"one\ntwo\n", false).unwrap(), "one");
+    }
+
+    #[test]
+    fn too_long_and_invalid_input_is_refused() {
+        let long = vec![b'a'; MAX_LEN + 10];
+        assert!(matches!(line(&long, true), Err(Error::Usage(_))));
+        let mut exact = vec![b'a'; MAX_LEN];
+        exact.push(b'\n');
+        assert_eq!(line(&exact, true).unwrap().len(), MAX_LEN);
+        assert!(matches!(line(b"\xff\xfe\n", true), Err(Error::Usage(_))));
+        assert!(matches!(
+            NewPassword::new(String::new(), false),
+            Err(Error::Usage(_))
+        ));
+        assert!(matches!(
+            NewPassword::new("a\0b".into(), false),
+            Err(Error::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn verifier_is_scram_and_debug_shows_no_secret() {
+        let p = NewPassword::new("hunter2".into(), false).unwrap();
+        assert!(
+            p.verifier.starts_with("SCRAM-SHA-256$4096:"),
+            "{}",
+            p.verifier
+        );
+        assert!(!p.verifier.contains("hunter2"));
+        let debug = format!("{p:?}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("SCRAM"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn generated_passwords_are_long_unambiguous_and_different() {
+        let a = generate();
+        let b = generate();
+        assert_eq!(a.len(), GENERATED_LEN);
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| ALPHABET.contains(&c)), "{a}");
+        for ambiguous in ['0', 'O', 'o', '1', 'l', 'I'] {
+            assert!(!ALPHABET.contains(&(ambiguous as u8)));
+        }
+        assert_eq!(ALPHABET.len(), 56);
+    }
+}
