@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_input;
+mod faults;
 mod harness;
 mod hostile;
 mod majors;
