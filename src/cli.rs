@@ -9,11 +9,14 @@ use crate::connect::ConnectOpts;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  success: every check passes (verify), the database is correct (install)
+  0  success: every check passes (verify), the database is correct (install), the store
+     was removed (uninstall), status could be read
   1  checks fail: verify found differences, or install could not repair them (rolled back)
-  2  bad input: unknown option, malformed connection string, invalid name, refused password
+  2  bad input: unknown option, malformed connection string, invalid name, refused password,
+     uninstall not confirmed (no --yes, or the typed schema name did not match)
   3  connection failed: host unreachable, TLS refused, authentication failed, no such database
   4  refused: the connected role lacks a privilege, or the names belong to something else
+     (uninstall: the roles own or hold other objects, or the schema holds foreign objects)
   5  missing prerequisite: no pgTAP on the server, or a PostgreSQL older than 13
   6  lock timeout: another session held a needed lock too long; nothing was changed
   7  server error mid-run (connection lost, restart); nothing was committed";
@@ -41,15 +44,20 @@ pub struct Cli {
     #[arg(long, global = true, default_value = "nodepg", value_name = "NAME")]
     pub role: String,
 
-    /// Output format of results on stdout.
+    /// Output format of results on stdout (json and junit: see docs/design.md, "Output
+    /// formats").
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Print only failures and errors.
+    /// When to colour human output: auto colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print only failures and errors: no progress, no summary of a success.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Print passing checks and the SQL of each step too.
+    /// Print passing checks and diagnostics too (-v), and the SQL of each step (-vv).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -61,8 +69,20 @@ pub struct Cli {
 pub enum Format {
     /// Aligned lines for people.
     Human,
-    /// TAP 14, as pgTAP produced it.
+    /// TAP 13, as pgTAP produced it (any TAP consumer, e.g. `prove`, reads it).
     Tap,
+    /// One JSON document, versioned by its "format_version" field.
+    Json,
+    /// JUnit XML, as GitLab, Jenkins and GitHub test reporters read it.
+    Junit,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when the output is a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand, Debug)]
@@ -72,6 +92,16 @@ pub enum Command {
     Install(InstallArgs),
     /// Run the checks in a transaction that is rolled back; exit 1 if any fails.
     Verify(VerifyArgs),
+    /// Summarize what is installed: schema, last change, checks, sessions, whether the
+    /// application role can log in. Changes nothing.
+    Status,
+    /// Remove the schema, its objects and the roles the tool created. Asks for the schema name
+    /// at a terminal; elsewhere needs --yes. Refuses when any of it is not the tool's.
+    Uninstall(UninstallArgs),
+    /// Print a shell completion script (source it, or install it where your shell looks).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) for connect-pg-admin(1).
+    Man,
     /// Set the application role's password: asked twice at the terminal, or read from stdin
     /// or a file, or generated; hashed here (SCRAM-SHA-256), so the server never sees it.
     SetPassword(SetPasswordArgs),
@@ -139,6 +169,28 @@ pub struct VerifyArgs {
     /// How long verify may wait for a lock (only DDL running elsewhere can make it wait).
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub lock_timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct UninstallArgs {
+    /// Do not ask: remove without a typed confirmation (for scripts and CI).
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Print what would be dropped, and what would make uninstall refuse; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How long a drop may wait for a lock (the application's open transactions hold them).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to print completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

@@ -13,7 +13,9 @@ mod password;
 mod pgpass;
 mod plan;
 mod report;
+mod status;
 mod template;
+mod uninstall;
 mod verify;
 
 use clap::Parser;
@@ -23,11 +25,13 @@ use crate::error::{exit, Error, Result};
 use crate::names::Names;
 
 fn main() {
+    report::start_clock();
     let cli = Cli::parse();
+    report::set_color(cli.color);
     let code = match run(&cli) {
         Ok(code) => code,
         Err(e) => {
-            report::error(&e);
+            report::fatal(&e);
             e.exit_code()
         }
     };
@@ -35,18 +39,57 @@ fn main() {
 }
 
 fn run(cli: &Cli) -> Result<i32> {
+    match &cli.command {
+        Command::Completions(args) => {
+            report::completions(args.shell);
+            return Ok(exit::OK);
+        }
+        Command::Man => {
+            report::man()?;
+            return Ok(exit::OK);
+        }
+        _ => {}
+    }
     let names = Names::new(&cli.schema, &cli.role)?;
-    let style = report::Style { format: cli.format, quiet: cli.quiet, verbose: cli.verbose };
+    let style = report::Style {
+        format: cli.format,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
     let settings = connect::Settings::resolve(&cli.connect)?;
+    report::begin(
+        command_name(&cli.command),
+        settings.redacted(),
+        &names,
+        cli.format,
+    );
+    // set-password (and install --password-prompt) may prompt at the terminal: no spinner
+    // over the prompt.
+    let prompts = match &cli.command {
+        Command::SetPassword(_) => true,
+        Command::Install(args) => args.password.password_prompt,
+        _ => false,
+    };
+    let progress = if prompts {
+        report::Progress::none()
+    } else {
+        report::Progress::start("connecting", style)
+    };
     let mut client = settings.connect()?;
+    progress.set("running the checks");
     client
         .batch_execute("SET standard_conforming_strings = on; SET client_min_messages = warning")
         .map_err(|e| Error::from_db("preparing the session", &e))?;
     match &cli.command {
         Command::Verify(args) => {
             let outcome = verify::verify(&mut client, &names, args.lock_timeout)?;
+            drop(progress);
             report::verify(&outcome, style);
-            Ok(if outcome.all_pass() { exit::OK } else { exit::CHECKS_FAILED })
+            Ok(if outcome.all_pass() {
+                exit::OK
+            } else {
+                exit::CHECKS_FAILED
+            })
         }
         Command::Install(args) => {
             let opts = apply::Options {
@@ -61,8 +104,9 @@ fn run(cli: &Cli) -> Result<i32> {
                 &names,
                 &opts,
                 &args.password,
-                &|_msg| {},
+                &|msg| progress.set(msg),
             )?;
+            drop(progress);
             report::install_with_password(&result, password.as_ref(), style);
             // Only a note: the install is over whatever this finds, or fails to read.
             let leftovers = apply::legacy_leftovers(&mut client, &names).unwrap_or_default();
@@ -78,5 +122,85 @@ fn run(cli: &Cli) -> Result<i32> {
             report::password(&outcome, style);
             Ok(outcome.exit_code())
         }
+        Command::Status => {
+            let server = checks::server(&mut client).ok();
+            let status = status::status(
+                &mut client,
+                &names,
+                std::time::Duration::from_secs(5),
+                server.is_some_and(|s| s.superuser),
+            )?;
+            drop(progress);
+            report::status(&status, style);
+            Ok(exit::OK)
+        }
+        Command::Uninstall(args) => run_uninstall(&mut client, &names, args, style, progress),
+        Command::Completions(_) | Command::Man => Ok(exit::OK),
+    }
+}
+
+/// Inspect, show, confirm, then drop: the confirmation is asked with no transaction open, and
+/// `uninstall::uninstall` inspects again in the transaction that drops.
+fn run_uninstall(
+    client: &mut postgres::Client,
+    names: &Names,
+    args: &cli::UninstallArgs,
+    style: report::Style,
+    progress: report::Progress,
+) -> Result<i32> {
+    if matches!(style.format, cli::Format::Tap | cli::Format::Junit) {
+        return Err(Error::Usage(
+            "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)".into(),
+        ));
+    }
+    progress.set("inspecting what uninstall would drop");
+    let plan = uninstall::inspect(client, names)?;
+    drop(progress);
+    if args.dry_run {
+        report::uninstall(&plan, false, style);
+        return Ok(if plan.blockers().is_empty() {
+            exit::OK
+        } else {
+            exit::REFUSED
+        });
+    }
+    if plan.nothing_to_do() {
+        report::uninstall(&plan, true, style);
+        return Ok(exit::OK);
+    }
+    uninstall::refuse_if_blocked(&plan)?;
+    if !args.yes {
+        if !report::interactive() {
+            return Err(Error::Usage(format!(
+                "uninstall drops schema {} and every session in it: pass --yes to confirm (or run it at a terminal to be asked); --dry-run shows what it would drop",
+                names.schema
+            )));
+        }
+        match report::ask(&report::uninstall_question(&plan)) {
+            Some(answer) if answer.trim() == names.schema => {}
+            _ => {
+                return Err(Error::Usage(format!(
+                    "not confirmed (the answer was not {}); nothing was changed",
+                    names.schema
+                )))
+            }
+        }
+    }
+    let progress = report::Progress::start("dropping", style);
+    let done = uninstall::uninstall(client, names, args.lock_timeout)?;
+    drop(progress);
+    report::uninstall(&done, true, style);
+    Ok(exit::OK)
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Install(_) => "install",
+        Command::Verify(_) => "verify",
+        Command::SetPassword(_) => "set-password",
+        Command::Status => "status",
+        Command::Uninstall(_) => "uninstall",
+        Command::Completions(_) => "completions",
+        Command::Man => "man",
     }
 }

@@ -8,3 +8,6 @@ mod harness;
 mod hostile;
 mod majors;
 mod password;
+mod interface;
+mod formats;
+mod e2e_connect_pg;
