@@ -1,6 +1,8 @@
 -- step grants: the application role holds exactly USAGE on the schema and EXECUTE on the five
 -- session functions; everything else it holds in the schema, or through membership in the
--- owner role, is revoked.
+-- owner role, is revoked. So is everything PUBLIC holds in the schema: every role has what
+-- PUBLIC has, so a PUBLIC grant is the application role's too (a function created in the
+-- schema is executable by PUBLIC unless revoked).
 DO $step$
 DECLARE
     r record;
@@ -28,17 +30,17 @@ BEGIN
          WHERE c.relnamespace = pg_catalog.to_regnamespace(:'schema')
            AND c.relkind IN ('r', 'v', 'm', 'S', 'f', 'p')
     LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %I', r.rel, :'role');
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC, %I', r.rel, :'role');
     END LOOP;
     FOR r IN
         SELECT p.oid::regprocedure AS fn FROM pg_catalog.pg_proc p
          WHERE p.pronamespace = pg_catalog.to_regnamespace(:'schema')
     LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM %I', r.fn, :'role');
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, %I', r.fn, :'role');
     END LOOP;
 END
 $step$;
-REVOKE ALL ON SCHEMA :"schema" FROM :"role";
+REVOKE ALL ON SCHEMA :"schema" FROM PUBLIC, :"role";
 GRANT USAGE ON SCHEMA :"schema" TO :"role";
 GRANT EXECUTE ON FUNCTION
     :"schema".set_session_data(text, text, timestamptz),

@@ -11,3 +11,6 @@ mod password;
 mod interface;
 mod formats;
 mod e2e_connect_pg;
+mod upgrade;
+mod drift;
+mod locks;

@@ -1,0 +1,398 @@
+//! Issue 3: drift. For each property of the contract, one test breaks just that property on an
+//! installed database, then shows verify failing on exactly the matching checks (the whole
+//! set, so a check that fires too widely fails the test as surely as one that stays silent),
+//! install repairing it, and verify passing again. Extra privileges are drift too. A few
+//! drifts make the roles someone else's (a superuser, a member of another role): install
+//! refuses those before changing anything (preflight, exit 4), and the test says so.
+//!
+//! Every case has its own schema and roles, named after its database (roles are cluster-wide,
+//! and the cases run in parallel on the shared cluster). The dry-run tests at the end compare
+//! whole snapshots, so they run on a private cluster of this module, one at a time.
+
+use std::sync::OnceLock;
+
+use crate::support::{cluster, private_cluster, Cluster, Run, TestDb};
+use crate::upgrade::{applied, failing};
+
+/// One session store on its own names: schema = the database's name, role = `<schema>_app`,
+/// owner = `<schema>_owner`.
+pub(crate) struct Store {
+    pub db: TestDb,
+    pub schema: String,
+    pub role: String,
+    pub owner: String,
+}
+
+impl Store {
+    pub fn on(cluster: &'static Cluster, hint: &str) -> Store {
+        let db = cluster.create_db(hint);
+        let schema = db.name().to_string();
+        Store {
+            role: format!("{schema}_app"),
+            owner: format!("{schema}_owner"),
+            schema,
+            db,
+        }
+    }
+
+    pub fn cli(&self, args: &[&str]) -> Run {
+        self.db.cli(&self.args(args))
+    }
+
+    /// The arguments `cli` puts before `args`.
+    pub fn args<'a>(&'a self, args: &[&'a str]) -> Vec<&'a str> {
+        let mut all = vec![
+            "--schema",
+            self.schema.as_str(),
+            "--role",
+            self.role.as_str(),
+        ];
+        all.extend_from_slice(args);
+        all
+    }
+
+    /// `{schema}`, `{role}`, `{owner}` replaced by this store's names.
+    pub fn render(&self, sql: &str) -> String {
+        sql.replace("{schema}", &self.schema)
+            .replace("{role}", &self.role)
+            .replace("{owner}", &self.owner)
+    }
+
+    pub fn sql(&self, sql: &str) {
+        let sql = self.render(sql);
+        self.db
+            .client()
+            .batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("{}\n{sql}", crate::support::pg_error(&e)));
+    }
+}
+
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+enum Then {
+    /// install repairs it: exit 0, then verify passes.
+    Repaired,
+    /// install refuses the roles as someone else's (exit 4) and changes nothing.
+    Refused,
+}
+
+fn drift(case: &str, sql: &str, expect: &[&str], then: Then) {
+    let s = Store::on(cluster(), case);
+    let install = s.cli(&["install"]);
+    assert_eq!(install.code, 0, "{case}: initial install\n{install}");
+
+    s.sql(sql);
+    let verify = s.cli(&["verify"]);
+    assert_eq!(verify.code, 1, "{case}: verify after the drift\n{verify}");
+    assert_eq!(
+        failing(&verify),
+        sorted(expect),
+        "{case}: verify must name exactly the checks of the broken property\n{verify}"
+    );
+
+    match then {
+        Then::Repaired => {
+            let repair = s.cli(&["install"]);
+            assert_eq!(repair.code, 0, "{case}: install must repair it\n{repair}");
+            assert!(
+                !applied(&repair).is_empty(),
+                "{case}: nothing applied\n{repair}"
+            );
+            assert_eq!(
+                failing(&repair),
+                sorted(expect),
+                "{case}: install lists the same failing checks\n{repair}"
+            );
+            let verify = s.cli(&["verify"]);
+            assert_eq!(verify.code, 0, "{case}: verify after the repair\n{verify}");
+            let again = s.cli(&["install"]);
+            assert!(applied(&again).is_empty(), "{case}: not converged\n{again}");
+        }
+        Then::Refused => {
+            let before = s.db.snapshot();
+            let refused = s.cli(&["install"]);
+            assert_eq!(refused.code, 4, "{case}: install must refuse\n{refused}");
+            assert!(
+                refused
+                    .stderr
+                    .contains(&format!("role {} already exists", s.role)),
+                "{case}\n{refused}"
+            );
+            assert_eq!(
+                before,
+                s.db.snapshot(),
+                "{case}: a refusal changed something"
+            );
+        }
+    }
+}
+
+/// The body of a function as this version installs it (between the step file's $body$
+/// quotes), to build drifts that differ from the contract in one thing only.
+fn body(step_file: &str) -> &str {
+    let start = step_file.find("$body$").expect("$body$") + "$body$".len();
+    let len = step_file[start..].find("$body$").expect("closing $body$");
+    &step_file[start..start + len]
+}
+
+macro_rules! drift_cases {
+    ($( $(#[$doc:meta])* $name:ident: $sql:expr => [$($check:expr),* $(,)?] $then:ident; )*) => {
+        $(
+            $(#[$doc])*
+            #[test]
+            fn $name() {
+                drift(stringify!($name), &$sql, &[$($check),*], Then::$then);
+            }
+        )*
+    };
+}
+
+drift_cases! {
+    // Roles
+    owner_role_can_log_in: "ALTER ROLE {owner} LOGIN" => ["role.owner"] Repaired;
+    owner_role_createrole: "ALTER ROLE {owner} CREATEROLE" => ["role.owner"] Repaired;
+    app_role_createdb: "ALTER ROLE {role} CREATEDB" => ["role.app"] Repaired;
+    app_role_createrole: "ALTER ROLE {role} CREATEROLE" => ["role.app"] Repaired;
+    app_role_replication: "ALTER ROLE {role} REPLICATION" => ["role.app"] Repaired;
+    app_role_bypassrls: "ALTER ROLE {role} BYPASSRLS" => ["role.app"] Repaired;
+    app_role_cannot_log_in: "ALTER ROLE {role} NOLOGIN" => ["role.app"] Repaired;
+    /// A superuser holds every privilege, so every grant check sees it too; install will not
+    /// take over a superuser as the application role.
+    app_role_superuser: "ALTER ROLE {role} SUPERUSER" => [
+        "role.app", "grant.schema", "grant.table", "grant.functions", "history",
+    ] Refused;
+    /// connect-pg 1.1.x's default password, as a SCRAM verifier (PostgreSQL 14+'s default).
+    app_password_default_scram: "SET password_encryption = 'scram-sha-256'; ALTER ROLE {role} PASSWORD 'password'"
+        => ["role.app.password"] Repaired;
+    /// The same, as the md5 verifier a database set up before PostgreSQL 14 still holds.
+    app_password_default_md5: "SET password_encryption = 'md5'; ALTER ROLE {role} PASSWORD 'password'"
+        => ["role.app.password"] Repaired;
+
+    // Schema
+    schema_owner_changed: "ALTER SCHEMA {schema} OWNER TO postgres" => ["schema.owner"] Repaired;
+    schema_create_for_app: "GRANT CREATE ON SCHEMA {schema} TO {role}" => ["grant.schema"] Repaired;
+    schema_create_for_public: "GRANT CREATE ON SCHEMA {schema} TO PUBLIC" => ["grant.schema"] Repaired;
+    schema_usage_revoked: "REVOKE USAGE ON SCHEMA {schema} FROM {role}" => ["grant.schema"] Repaired;
+
+    // Table, columns, key, index
+    table_owner_changed: "ALTER TABLE {schema}.session OWNER TO postgres" => ["table.owner"] Repaired;
+    /// The behaviour checks that read sess_id back compare it with text.
+    sess_id_type_changed: "ALTER TABLE {schema}.session ALTER COLUMN sess_id TYPE varchar(128)"
+        => ["column.sess_id", "behaviour.update", "behaviour.destroy"] Repaired;
+    /// get_session_data returns SETOF text: a varchar column breaks its RETURN QUERY, so the
+    /// behaviour checks that read a session fail with it (update reads the row back and
+    /// compares it with text).
+    sess_data_type_changed: "ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE varchar"
+        => ["column.sess_data", "behaviour.set_get", "behaviour.update", "behaviour.expired", "behaviour.null_expiration"] Repaired;
+    /// behaviour.update reads the session back and compares it with a timestamptz.
+    expiration_type_changed: "ALTER TABLE {schema}.session ALTER COLUMN expiration TYPE timestamp"
+        => ["column.expiration", "behaviour.update"] Repaired;
+    expiration_default_changed: "ALTER TABLE {schema}.session ALTER COLUMN expiration SET DEFAULT now() + interval '2 days'"
+        => ["column.expiration.default"] Repaired;
+    expiration_default_dropped: "ALTER TABLE {schema}.session ALTER COLUMN expiration DROP DEFAULT"
+        => ["column.expiration.default"] Repaired;
+    /// Without the key, set_session_data's ON CONFLICT has nothing to conflict on: every
+    /// behaviour check that writes a session fails with it.
+    primary_key_dropped: "ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey" => [
+        "primary_key", "behaviour.set_get", "behaviour.update", "behaviour.expired",
+        "behaviour.null_expiration", "behaviour.destroy", "behaviour.count", "behaviour.clear",
+    ] Repaired;
+    expire_idx_dropped: "DROP INDEX {schema}.expire_idx" => ["expire_idx"] Repaired;
+    expire_idx_on_another_column: "DROP INDEX {schema}.expire_idx; CREATE INDEX expire_idx ON {schema}.session (sess_data)"
+        => ["expire_idx"] Repaired;
+    expire_idx_partial: "DROP INDEX {schema}.expire_idx; CREATE INDEX expire_idx ON {schema}.session (expiration) WHERE expiration IS NOT NULL"
+        => ["expire_idx"] Repaired;
+
+    // Functions
+    /// A body of someone else's is not run by the behaviour checks, so those that count fail too.
+    count_sessions_body_replaced: "CREATE OR REPLACE FUNCTION {schema}.count_sessions() RETURNS integer
+            LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp
+            AS $$ BEGIN RETURN (SELECT count(*) FROM session); END $$"
+        => ["function.count_sessions.body", "behaviour.expired", "behaviour.null_expiration", "behaviour.count"] Repaired;
+    /// connect-pg 1.1.x's get_session_data, which reads through valid_sessions().
+    get_session_data_legacy_body: "CREATE OR REPLACE FUNCTION {schema}.get_session_data(sessid text) RETURNS SETOF text
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp
+            AS $$ begin return query select sess_data from valid_sessions() where sess_id = sessid; end; $$"
+        => ["function.get_session_data.body", "behaviour.set_get", "behaviour.expired", "behaviour.null_expiration"] Repaired;
+    get_session_data_search_path_unpinned: "ALTER FUNCTION {schema}.get_session_data(text) RESET search_path"
+        => ["function.get_session_data.search_path"] Repaired;
+    set_session_data_search_path_public_first: "ALTER FUNCTION {schema}.set_session_data(text, text, timestamptz) SET search_path = public, {schema}"
+        => ["function.set_session_data.search_path"] Repaired;
+    destroy_session_security_invoker: "ALTER FUNCTION {schema}.destroy_session(text) SECURITY INVOKER"
+        => ["function.destroy_session.definer"] Repaired;
+    clear_sessions_owner_changed: "ALTER FUNCTION {schema}.clear_sessions() OWNER TO postgres"
+        => ["function.clear_sessions.owner"] Repaired;
+    remove_expired_owner_changed: "ALTER FUNCTION {schema}.remove_expired() OWNER TO postgres"
+        => ["function.remove_expired.owner"] Repaired;
+    count_sessions_execute_to_public: "GRANT EXECUTE ON FUNCTION {schema}.count_sessions() TO PUBLIC"
+        => ["function.count_sessions.public"] Repaired;
+    /// PUBLIC's EXECUTE is the application role's too, and remove_expired is not for it.
+    remove_expired_execute_to_public: "GRANT EXECUTE ON FUNCTION {schema}.remove_expired() TO PUBLIC"
+        => ["function.remove_expired.public", "grant.functions"] Repaired;
+    remove_expired_execute_to_app: "GRANT EXECUTE ON FUNCTION {schema}.remove_expired() TO {role}"
+        => ["grant.functions"] Repaired;
+    get_session_data_execute_revoked: "REVOKE EXECUTE ON FUNCTION {schema}.get_session_data(text) FROM {role}"
+        => ["grant.functions"] Repaired;
+    /// Same body, definer, search_path, owner and grants; only the result type differs.
+    count_sessions_returns_bigint: format!(
+        "DROP FUNCTION {{schema}}.count_sessions();
+         CREATE FUNCTION {{schema}}.count_sessions() RETURNS bigint
+             LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp
+             AS $body${}$body$;
+         ALTER FUNCTION {{schema}}.count_sessions() OWNER TO {{owner}};
+         REVOKE ALL ON FUNCTION {{schema}}.count_sessions() FROM PUBLIC;
+         GRANT EXECUTE ON FUNCTION {{schema}}.count_sessions() TO {{role}};",
+        body(include_str!("../sql/function_count_sessions.sql"))
+    ) => ["function.count_sessions", "behaviour.expired", "behaviour.null_expiration", "behaviour.count"] Repaired;
+    /// Every check of the function (but .public: nobody may run what is not there), and its
+    /// behaviour. grant.functions compares with the functions that exist, so it passes.
+    destroy_session_dropped: "DROP FUNCTION {schema}.destroy_session(text)" => [
+        "function.destroy_session", "function.destroy_session.definer",
+        "function.destroy_session.search_path", "function.destroy_session.body",
+        "function.destroy_session.owner", "behaviour.destroy",
+    ] Repaired;
+    all_session_ids_added: "CREATE FUNCTION {schema}.all_session_ids() RETURNS SETOF text
+            LANGUAGE sql SECURITY DEFINER AS $$ SELECT sess_id FROM {schema}.session $$"
+        => ["absent.all_session_ids", "grant.functions"] Repaired;
+    /// connect-pg 1.1.x's valid_sessions(), byte for byte as its correct_web() creates it.
+    valid_sessions_added: "create or replace function {schema}.valid_sessions()
+		returns setof {schema}.session as $$
+			begin
+				return query select * from web.session
+					where expiration > now() 
+						or expiration is null;
+			end;
+		$$ language plpgsql security definer
+		set search_path = web, pg_temp;"
+        => ["legacy.valid_sessions", "grant.functions"] Repaired;
+    /// A function of someone's own in the schema: PUBLIC (so the application role) may run it.
+    own_function_executable_by_public: "CREATE FUNCTION {schema}.helper() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+        => ["grant.functions"] Repaired;
+
+    // Trigger
+    trigger_dropped: "DROP TRIGGER delete_expired_trig ON {schema}.session" => ["trigger", "behaviour.expired"] Repaired;
+    trigger_disabled: "ALTER TABLE {schema}.session DISABLE TRIGGER delete_expired_trig"
+        => ["trigger", "behaviour.expired"] Repaired;
+    /// connect-pg 1.1.x's shape: once per statement. The behaviour checks exercise the
+    /// functions with a trigger of the contract's shape, so only the trigger check sees it.
+    trigger_per_statement: "DROP TRIGGER delete_expired_trig ON {schema}.session;
+            CREATE TRIGGER delete_expired_trig AFTER INSERT OR UPDATE ON {schema}.session
+                FOR EACH STATEMENT EXECUTE FUNCTION {schema}.remove_expired()"
+        => ["trigger"] Repaired;
+
+    // Privileges of the application role
+    table_select_for_app: "GRANT SELECT ON {schema}.session TO {role}" => ["grant.table", "grant.functions"] Repaired;
+    table_column_select_for_app: "GRANT SELECT (sess_data) ON {schema}.session TO {role}" => ["grant.table"] Repaired;
+    table_everything_for_public: "GRANT ALL ON {schema}.session TO PUBLIC" => ["grant.table", "grant.functions"] Repaired;
+    sequence_for_app: "CREATE SEQUENCE {schema}.counter; GRANT USAGE ON SEQUENCE {schema}.counter TO {role}"
+        => ["grant.functions"] Repaired;
+    /// Membership in the owner role hands over everything the owner has.
+    app_member_of_owner: "GRANT {owner} TO {role}" => [
+        "grant.membership", "grant.schema", "grant.table", "grant.functions", "history",
+    ] Repaired;
+    /// pg_read_all_data reads every table: another role's membership makes the role not an
+    /// application role install may take over.
+    app_member_of_pg_read_all_data: "GRANT pg_read_all_data TO {role}" => [
+        "grant.membership", "grant.table", "grant.functions", "history",
+    ] Refused;
+
+    // History
+    history_dropped: "DROP TABLE {schema}.install_history" => ["history"] Repaired;
+    history_readable_by_app: "GRANT SELECT ON {schema}.install_history TO {role}" => ["history", "grant.functions"] Repaired;
+    history_readable_by_public: "GRANT SELECT ON {schema}.install_history TO PUBLIC" => ["history", "grant.functions"] Repaired;
+    history_owner_changed: "ALTER TABLE {schema}.install_history OWNER TO postgres" => ["history"] Repaired;
+}
+
+/// A private cluster for the snapshot-comparing tests below: roles are cluster-wide, so only
+/// on a cluster no other module touches is a whole snapshot stable. They also take its
+/// global lock, one at a time.
+fn quiet_cluster() -> &'static Cluster {
+    static QUIET: OnceLock<&'static Cluster> = OnceLock::new();
+    QUIET.get_or_init(private_cluster)
+}
+
+/// The text after the dry run's "Dry run:" line: the steps' SQL, each after a `-- step` line.
+fn printed_sql(run: &Run) -> String {
+    let at = run.stdout.find("Dry run:").expect("a Dry run: line");
+    let rest = &run.stdout[at..];
+    rest[rest.find('\n').map_or(rest.len(), |i| i + 1)..].to_string()
+}
+
+/// `--dry-run` on `s` changes nothing, lists the failing checks and prints SQL that, run as it
+/// is, repairs the database: so it is the SQL install would run, not a paraphrase.
+fn dry_run_changes_nothing_and_prints_the_sql(s: &Store, expect_failing: &[&str]) {
+    let before = s.db.snapshot();
+    let dry = s.cli(&["install", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry}");
+    assert_eq!(failing(&dry), sorted(expect_failing), "{dry}");
+    assert_eq!(
+        before,
+        s.db.snapshot(),
+        "install --dry-run changed the database"
+    );
+    let sql = printed_sql(&dry);
+    assert!(sql.contains("-- step "), "{dry}");
+
+    s.db.client()
+        .batch_execute(&format!("BEGIN;\n{sql}\nCOMMIT;"))
+        .unwrap_or_else(|e| {
+            panic!(
+                "the printed SQL does not run: {}\n{sql}",
+                crate::support::pg_error(&e)
+            )
+        });
+    let verify = s.cli(&["verify"]);
+    assert_eq!(
+        verify.code, 0,
+        "the printed SQL did not repair the database\n{verify}\n{sql}"
+    );
+}
+
+#[test]
+fn dry_run_on_a_fresh_database_changes_nothing() {
+    let cluster = quiet_cluster();
+    let _one_at_a_time = cluster.global_lock();
+    let s = Store::on(cluster, "dry_fresh");
+    let all: Vec<String> = failing(&s.cli(&["verify"]));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    assert!(
+        all.len() > 40,
+        "a fresh database fails nearly every check: {all:?}"
+    );
+    dry_run_changes_nothing_and_prints_the_sql(&s, &all);
+}
+
+#[test]
+fn dry_run_on_a_drifted_database_changes_nothing() {
+    let cluster = quiet_cluster();
+    let _one_at_a_time = cluster.global_lock();
+    let s = Store::on(cluster, "dry_drifted");
+    assert_eq!(s.cli(&["install"]).code, 0);
+    s.sql(
+        "DROP INDEX {schema}.expire_idx;
+         ALTER ROLE {role} CREATEDB;
+         GRANT SELECT ON {schema}.session TO {role};
+         ALTER FUNCTION {schema}.get_session_data(text) RESET search_path;",
+    );
+    dry_run_changes_nothing_and_prints_the_sql(
+        &s,
+        &[
+            "expire_idx",
+            "role.app",
+            "grant.table",
+            "grant.functions",
+            "function.get_session_data.search_path",
+        ],
+    );
+    let dry_again = s.cli(&["install", "--dry-run"]);
+    assert!(dry_again.stdout.starts_with("Nothing to do"), "{dry_again}");
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT count(*) FROM {schema}.install_history")),
+        ["1"],
+        "the dry run and the hand-run SQL record no history; only the first install does"
+    );
+}
