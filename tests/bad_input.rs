@@ -589,7 +589,7 @@ fn someone_elses_login_is_refused() {
              ALTER TABLE public.bob_data OWNER TO {bob};
              CREATE TABLE public.reports (x int);
              GRANT SELECT ON public.reports TO {carol};
-             GRANT pg_read_all_data TO {dave};"
+             GRANT pg_monitor TO {dave};"
         ))
         .expect("set up");
     refused_unchanged(
@@ -608,7 +608,7 @@ fn someone_elses_login_is_refused() {
         &db,
         &["install", "--role", &dave],
         REFUSED,
-        &["is a member of pg_read_all_data"],
+        &["is a member of pg_monitor"],
     );
 }
 

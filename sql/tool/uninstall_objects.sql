@@ -49,6 +49,10 @@ judged AS (
                WHEN 'pg_catalog.pg_type'::regclass THEN
                    EXISTS (SELECT FROM pg_catalog.pg_type t, tbl
                             WHERE t.oid = r.objid AND (t.oid = tbl.reltype OR t.typelem = tbl.reltype))
+                   -- PostgreSQL 13 gives a TOAST table a row type too (14 stopped).
+                   OR EXISTS (SELECT FROM pg_catalog.pg_type t
+                                JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+                               WHERE t.oid = r.objid AND c.relnamespace = 'pg_toast'::regnamespace)
                -- p: the primary key; n: PostgreSQL 18 records NOT NULL as a constraint too.
                WHEN 'pg_catalog.pg_constraint'::regclass THEN
                    EXISTS (SELECT FROM pg_catalog.pg_constraint k, tbl
