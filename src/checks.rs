@@ -285,7 +285,7 @@ fn failure(tx: &mut Transaction, label: &str, error: &str) -> Result<String> {
 }
 
 /// Reads pgTAP's TAP stream with tap_parser and pairs each test point with its check, by number.
-fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
+pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
     use tap_parser::{TapParser, TapStatement};
     let document = format!("TAP version 14\n{tap}");
     let mut parser = TapParser::new();

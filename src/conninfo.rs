@@ -253,7 +253,10 @@ fn parse_url(s: &str) -> Result<Vec<(String, String)>> {
         insert(&mut pairs, "port", port.to_string(), None)?;
     }
 
-    let path = url.path();
+    // The path as written, not url.path(): the WHATWG parser drops "." and ".." segments,
+    // also percent-encoded ones, so "/%2E" would silently connect to the default database.
+    let path = raw_path(s);
+    let path = path.as_str();
     let db = path.strip_prefix('/').unwrap_or(path);
     if db.contains('/') {
         return Err(usage(
@@ -320,6 +323,25 @@ fn fill_empty_host(s: &str) -> (std::borrow::Cow<'_, str>, bool) {
     (format!("{}placeholder{}", &s[..at], &s[at..]).into(), true)
 }
 
+/// The part of a URL between its authority and `?` or `#`, as written (libpq's dbname), after
+/// the clean-up the URL parser applies to the whole string too: leading and trailing controls
+/// and spaces go, tabs and newlines anywhere.
+fn raw_path(s: &str) -> String {
+    let s: String = s
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let Some(rest) = s.find("://").map(|i| &s[i + 3..]) else {
+        return String::new();
+    };
+    let Some(start) = rest.find(['/', '?', '#']) else {
+        return String::new();
+    };
+    let path = &rest[start..];
+    path[..path.find(['?', '#']).unwrap_or(path.len())].to_string()
+}
+
 /// Percent-decodes one URL component. Invalid escapes or bytes that are not UTF-8 are errors
 /// that name the component but not its content.
 fn decode(s: &str, what: &str) -> Result<String> {
@@ -374,6 +396,31 @@ mod tests {
             Ok(v) => v,
             Err(e) => panic!("parse({s:?}) failed: {e}"),
         }
+    }
+
+    /// Found by the fuzzer (src/fuzz.rs): the URL parser removed dot segments.
+    #[test]
+    fn a_database_named_dot_is_kept() {
+        for (url, db) in [
+            ("postgres://h/%2E", "."),
+            ("postgres://h/%2e%2E", ".."),
+            ("postgres://h/..", ".."),
+        ] {
+            assert_eq!(
+                p(url),
+                [
+                    ("host".to_string(), "h".to_string()),
+                    ("dbname".to_string(), db.to_string())
+                ]
+            );
+        }
+        assert_eq!(
+            p("postgres://h?dbname=x"),
+            [
+                ("host".to_string(), "h".to_string()),
+                ("dbname".to_string(), "x".to_string())
+            ]
+        );
     }
 
     fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -8,6 +8,8 @@ mod cli;
 mod connect;
 mod conninfo;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod names;
 mod password;
 mod pgpass;
