@@ -7,8 +7,12 @@ SELECT is(
                     AND a.attname IN ('installed_at', 'installed_by', 'client_addr', 'application_name',
                                       'tool_version', 'failing_before', 'steps')),
                 pg_catalog.pg_get_userbyid(c.relowner) = :'owner',
-                pg_catalog.has_table_privilege('public', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER'),
-                pg_catalog.has_table_privilege(:'role', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+                -- Every table privilege this server knows (acldefault: MAINTAIN from
+                -- PostgreSQL 17 on), as in grant_table.sql.
+                EXISTS (SELECT FROM pg_catalog.aclexplode(pg_catalog.acldefault('r', c.relowner)) AS p
+                         WHERE pg_catalog.has_table_privilege('public', c.oid, p.privilege_type)),
+                EXISTS (SELECT FROM pg_catalog.aclexplode(pg_catalog.acldefault('r', c.relowner)) AS p
+                         WHERE pg_catalog.has_table_privilege(:'role', c.oid, p.privilege_type))
                     OR pg_catalog.has_any_column_privilege(:'role', c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
        FROM pg_catalog.pg_class c
       WHERE c.oid = pg_catalog.to_regclass(pg_catalog.format('%I.install_history', :'schema'))),

@@ -7,7 +7,7 @@ DO $step$
 DECLARE
     r record;
 BEGIN
-    -- The one place where the SQL differs by major. From PostgreSQL 16 on, a membership is
+    -- The one place where the SQL branches on the major. From PostgreSQL 16 on, a membership is
     -- one pg_auth_members row per grantor, and REVOKE removes only the row of the grantor it
     -- names (by default the current role, for a superuser the bootstrap superuser), merely
     -- warning about the others: each row is revoked GRANTED BY its own grantor. Before 16

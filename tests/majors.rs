@@ -190,3 +190,36 @@ fn server_older_than_13_is_refused() {
         "a refused run created roles or the schema"
     );
 }
+
+/// The same for install_history: MAINTAIN granted to PUBLIC reaches every role.
+#[test]
+fn maintain_on_install_history_for_public_is_drift() {
+    let db = cluster().create_db("maintain_history");
+    let major = server_major(&db);
+    if major < 17 {
+        eprintln!("skipped: MAINTAIN exists from PostgreSQL 17 on; this is {major}");
+        return;
+    }
+    let (schema, role, _) = names(&db);
+    cli(&db, &schema, &role, "install").assert_code(0);
+    db.client()
+        .batch_execute(&format!(
+            "GRANT MAINTAIN ON \"{schema}\".install_history TO PUBLIC"
+        ))
+        .expect("grant MAINTAIN");
+
+    let verify = cli(&db, &schema, &role, "verify");
+    verify.assert_code(1);
+    assert!(
+        failing(&verify).contains(&"history".to_string()),
+        "{verify}"
+    );
+
+    let install = cli(&db, &schema, &role, "install");
+    install.assert_code(0);
+    let held = db.query_strings(&format!(
+        "SELECT has_table_privilege('public', '\"{schema}\".install_history', 'MAINTAIN')"
+    ));
+    assert_eq!(held, ["f"], "install left MAINTAIN in place\n{install}");
+    cli(&db, &schema, &role, "verify").assert_code(0);
+}
