@@ -113,11 +113,12 @@ pub struct InstallArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// How long one step may wait for a lock before it is rolled back and retried.
+    /// How long one attempt of a step polls for its locks (it never queues for them, so the
+    /// application is not held up) before it backs off and tries again.
     #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
     pub lock_timeout: Duration,
 
-    /// How many times a step is retried after a lock timeout.
+    /// How many more attempts a step makes when its locks stay busy; then exit 6.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub lock_retries: u32,
 

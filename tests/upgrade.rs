@@ -504,3 +504,64 @@ fn legacy_11x_own_objects_stay_and_the_original_suite_passes() {
         tap.join("\n")
     );
 }
+
+/// The rollback docs/upgrade.md gives for a 1.1.x database, run exactly as printed there:
+/// the database is back to what correct_web() makes (verify fails on the same checks as
+/// before the upgrade, but the password), the sessions are untouched, connect-pg's suite
+/// passes, and upgrading again converges.
+#[test]
+fn the_documented_rollback_from_11x_restores_the_legacy_setup() {
+    let doc = include_str!("../docs/upgrade.md");
+    let start = doc
+        .find("<!-- rollback-1.1.x")
+        .expect("docs/upgrade.md has the rollback block");
+    let end = doc[start..]
+        .find("<!-- /rollback-1.1.x -->")
+        .expect("the end of the rollback block")
+        + start;
+    let block = &doc[start..end];
+    let sql: String = block
+        .lines()
+        .skip_while(|l| !l.starts_with("```sql"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(sql.contains("SELECT correct_web();"), "{sql}");
+
+    let cluster = private_cluster();
+    let db = cluster.create_db("legacy_rollback");
+    build_legacy_11x(&db);
+    load_sessions(&db);
+    let sessions = checksums(&db);
+    assert_eq!(db.cli(&["install"]).code, 0);
+
+    db.client()
+        .batch_execute(&sql)
+        .unwrap_or_else(|e| panic!("{}\n{sql}", crate::support::pg_error(&e)));
+    assert_eq!(checksums(&db), sessions, "the rollback changed sessions");
+    let verify = db.cli(&["verify"]);
+    let mut expected: Vec<&str> = LEGACY_11X_FAILING.to_vec();
+    expected.retain(|c| *c != "role.app.password");
+    assert_eq!(failing(&verify), sorted(&expected), "{verify}");
+    assert_eq!(
+        one(
+            &db,
+            "SELECT count(*) FROM pg_roles WHERE rolname = 'web_owner'"
+        ),
+        "0"
+    );
+
+    let tap =
+        db.query_strings("BEGIN; SELECT * FROM runtests('public'::name, '^test_web_'); ROLLBACK;");
+    assert!(
+        !tap.iter().any(|l| l.trim_start().starts_with("not ok")),
+        "connect-pg's suite fails after the rollback:\n{}",
+        tap.join("\n")
+    );
+
+    let again = db.cli(&["install"]);
+    assert_eq!(again.code, 0, "{again}");
+    assert_eq!(db.cli(&["verify"]).code, 0);
+    assert_eq!(checksums(&db), sessions);
+}
