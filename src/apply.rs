@@ -15,6 +15,7 @@ use crate::checks::{self, Outcome, PgTap};
 use crate::error::{Error, Result};
 use crate::names::Names;
 use crate::plan;
+use crate::preflight;
 use crate::template;
 
 #[derive(Debug, Clone)]
@@ -91,6 +92,8 @@ pub fn install_with(
         .transaction()
         .map_err(|e| Error::from_db("starting the transaction", &e))?;
     take_install_lock(&mut tx, names, opts.wait, progress)?;
+    // Before pgTAP is loaded or anything else happens: a refusal must leave no trace.
+    preflight::check(&mut tx, names)?;
     set_lock_timeout(&mut tx, opts.lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let before = checks::run(&mut tx, names, &pgtap)?;

@@ -14,6 +14,7 @@ mod names;
 mod password;
 mod pgpass;
 mod plan;
+mod preflight;
 mod report;
 mod status;
 mod template;
