@@ -3,14 +3,15 @@
 mod support;
 
 mod bad_input;
+mod drift;
+mod e2e_connect_pg;
 mod faults;
+mod formats;
 mod harness;
 mod hostile;
+mod install_verify;
+mod interface;
+mod locks;
 mod majors;
 mod password;
-mod interface;
-mod formats;
-mod e2e_connect_pg;
 mod upgrade;
-mod drift;
-mod locks;
