@@ -29,7 +29,10 @@ use crate::names::Names;
 
 fn main() {
     report::start_clock();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => parse_error(e),
+    };
     report::set_color(cli.color);
     let code = match run(&cli) {
         Ok(code) => code,
@@ -39,6 +42,40 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// Help and version go out as clap writes them; a usage error becomes one line, like every
+/// other error, naming the command whose --help lists the options.
+fn parse_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let rendered = e.to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    let command = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(|u| {
+            u.split_whitespace()
+                .take_while(|w| !w.starts_with(['-', '[', '<']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "connect-pg-admin".to_string());
+    let possible = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("[possible values: "))
+        .map(|v| format!(" (possible values: {})", v.trim_end_matches(']')))
+        .unwrap_or_default();
+    report::fatal(&Error::Usage(format!("{message}{possible}; see '{command} --help'")));
+    std::process::exit(exit::USAGE);
 }
 
 fn run(cli: &Cli) -> Result<i32> {
