@@ -169,6 +169,7 @@ pub const STEPS: &[Step] = &[
     },
 ];
 
+#[cfg(test)]
 pub fn step(name: &str) -> Option<&'static Step> {
     STEPS.iter().find(|s| s.name == name)
 }

@@ -19,7 +19,6 @@ pub struct Server {
     pub pgtap_available: bool,
     pub superuser: bool,
     pub current_user: String,
-    pub database: String,
 }
 
 /// The oldest major whose catalogs the checks and steps are tested against.
@@ -36,7 +35,6 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
         pgtap_available: row.get("pgtap_available"),
         superuser: row.get::<_, Option<bool>>("superuser").unwrap_or(false),
         current_user: row.get("current_user"),
-        database: row.get("database"),
     };
     if s.version_num < MIN_SERVER_VERSION {
         return Err(Error::Prerequisite(format!(

@@ -41,8 +41,6 @@ pub enum Error {
     LockTimeout(String),
     /// The server failed during the run.
     Server(String),
-    /// Checks still fail (install) — carries the names for the one-line summary.
-    ChecksFailed(Vec<String>),
 }
 
 impl Error {
@@ -54,7 +52,6 @@ impl Error {
             Error::Prerequisite(_) => exit::PREREQUISITE,
             Error::LockTimeout(_) => exit::LOCK_TIMEOUT,
             Error::Server(_) => exit::SERVER,
-            Error::ChecksFailed(_) => exit::CHECKS_FAILED,
         }
     }
 
@@ -111,12 +108,6 @@ impl fmt::Display for Error {
             Error::Connection { target, reason } => {
                 write!(f, "could not connect to {target}: {reason}")
             }
-            Error::ChecksFailed(names) => write!(
-                f,
-                "install rolled back: {} check(s) still fail after applying the plan: {}; nothing was changed",
-                names.len(),
-                names.join(", ")
-            ),
         }
     }
 }

@@ -74,7 +74,9 @@ fn parse_error(e: clap::Error) -> ! {
         .find_map(|l| l.trim().strip_prefix("[possible values: "))
         .map(|v| format!(" (possible values: {})", v.trim_end_matches(']')))
         .unwrap_or_default();
-    report::fatal(&Error::Usage(format!("{message}{possible}; see '{command} --help'")));
+    report::fatal(&Error::Usage(format!(
+        "{message}{possible}; see '{command} --help'"
+    )));
     std::process::exit(exit::USAGE);
 }
 

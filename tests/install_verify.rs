@@ -44,14 +44,22 @@ fn fresh_install_passes_verify_and_second_install_changes_nothing() {
     let verify = db.cli(&["verify", "--role", &role]);
     assert_eq!(verify.code, 0, "{verify}");
     assert!(failing(&verify).is_empty(), "{verify}");
-    let oks = verify.stdout.lines().filter(|l| l.starts_with("ok")).count();
+    let oks = verify
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ok"))
+        .count();
     assert!(oks >= 50, "expected every check listed as ok\n{verify}");
 
     let before = db.snapshot();
     let again = db.cli(&["install", "--role", &role]);
     assert_eq!(again.code, 0, "{again}");
     assert!(again.stdout.starts_with("Nothing to do"), "{again}");
-    assert_eq!(before, db.snapshot(), "a second install changed the database");
+    assert_eq!(
+        before,
+        db.snapshot(),
+        "a second install changed the database"
+    );
 }
 
 #[test]
@@ -82,7 +90,9 @@ fn verify_on_an_empty_database_fails_and_changes_nothing() {
 fn contract_behaviour_through_the_application_role() {
     let db = cluster().create_db("behaviour");
     let role = install_with_own_role(&db, "behaviour-test-pw");
-    let mut app = db.client_as(&role, "behaviour-test-pw").expect("the application role logs in");
+    let mut app = db
+        .client_as(&role, "behaviour-test-pw")
+        .expect("the application role logs in");
 
     let get = |app: &mut postgres::Client, id: &str| -> Vec<String> {
         app.query("SELECT web.get_session_data($1)", &[&id])
@@ -91,7 +101,11 @@ fn contract_behaviour_through_the_application_role() {
             .map(|r| r.get::<_, String>(0))
             .collect()
     };
-    let count = |app: &mut postgres::Client| -> i32 { app.query_one("SELECT web.count_sessions()", &[]).unwrap().get(0) };
+    let count = |app: &mut postgres::Client| -> i32 {
+        app.query_one("SELECT web.count_sessions()", &[])
+            .unwrap()
+            .get(0)
+    };
     let set = |app: &mut postgres::Client, id: &str, data: &str, interval: Option<&str>| {
         let sql = match interval {
             Some(i) => format!("SELECT web.set_session_data($1, $2, now() + interval '{i}')"),
@@ -105,7 +119,11 @@ fn contract_behaviour_through_the_application_role() {
     assert_eq!(get(&mut app, "s1"), ["{\"a\":1}"]);
     set(&mut app, "s1", "{\"a\":2}", Some("1 hour"));
     assert_eq!(get(&mut app, "s1"), ["{\"a\":2}"]);
-    let rows: i64 = db.client().query_one("SELECT count(*) FROM web.session WHERE sess_id = 's1'", &[]).unwrap().get(0);
+    let rows: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM web.session WHERE sess_id = 's1'", &[])
+        .unwrap()
+        .get(0);
     assert_eq!(rows, 1);
     // miss
     assert!(get(&mut app, "nope").is_empty());
@@ -117,7 +135,14 @@ fn contract_behaviour_through_the_application_role() {
     set(&mut app, "old", "o", Some("-1 minute"));
     assert!(get(&mut app, "old").is_empty());
     assert_eq!(count(&mut app), 2);
-    let old: i64 = db.client().query_one("SELECT count(*) FROM web.session WHERE sess_id = 'old'", &[]).unwrap().get(0);
+    let old: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM web.session WHERE sess_id = 'old'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
     assert_eq!(old, 0, "an expired session must be gone after the write");
     // an expired row left by someone else is swept by later writes, and never returned meanwhile
     db.client()
@@ -135,21 +160,32 @@ fn contract_behaviour_through_the_application_role() {
     let mut stale: i64 = 1;
     for _ in 0..300 {
         set(&mut app, "s2", "b", Some("1 hour"));
-        stale = su.query_one("SELECT count(*) FROM web.session WHERE sess_id = 'stale'", &[]).unwrap().get(0);
+        stale = su
+            .query_one(
+                "SELECT count(*) FROM web.session WHERE sess_id = 'stale'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
         if stale == 0 {
             break;
         }
     }
     assert_eq!(stale, 0, "later writes sweep expired rows");
     // destroy removes exactly that session
-    app.execute("SELECT web.destroy_session($1)", &[&"s1"]).unwrap();
+    app.execute("SELECT web.destroy_session($1)", &[&"s1"])
+        .unwrap();
     assert!(get(&mut app, "s1").is_empty());
     assert_eq!(get(&mut app, "s2"), ["b"]);
     assert_eq!(count(&mut app), 2);
     // clear removes everything
     app.execute("SELECT web.clear_sessions()", &[]).unwrap();
     assert_eq!(count(&mut app), 0);
-    let all: i64 = db.client().query_one("SELECT count(*) FROM web.session", &[]).unwrap().get(0);
+    let all: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM web.session", &[])
+        .unwrap()
+        .get(0);
     assert_eq!(all, 0);
 }
 
@@ -180,14 +216,20 @@ fn application_role_cannot_touch_the_table_schema_or_trigger_function() {
 fn verify_names_exactly_the_missing_index() {
     let db = cluster().create_db("drift_index");
     assert_eq!(db.cli(&["install"]).code, 0);
-    db.client().batch_execute("DROP INDEX web.expire_idx").unwrap();
+    db.client()
+        .batch_execute("DROP INDEX web.expire_idx")
+        .unwrap();
     let verify = db.cli(&["verify"]);
     assert_eq!(verify.code, 1, "{verify}");
     assert_eq!(failing(&verify), ["expire_idx"], "{verify}");
     let install = db.cli(&["install"]);
     assert_eq!(install.code, 0, "{install}");
     assert!(install.stdout.contains("applied expire_idx"), "{install}");
-    assert_eq!(install.stdout.matches("applied ").count(), 1, "only the index step runs\n{install}");
+    assert_eq!(
+        install.stdout.matches("applied ").count(),
+        1,
+        "only the index step runs\n{install}"
+    );
     assert_eq!(db.cli(&["verify"]).code, 0);
 }
 
@@ -195,18 +237,35 @@ fn verify_names_exactly_the_missing_index() {
 fn tap_format_is_tap() {
     let db = cluster().create_db("tap");
     assert_eq!(db.cli(&["install"]).code, 0);
-    db.client().batch_execute("DROP TRIGGER delete_expired_trig ON web.session").unwrap();
+    db.client()
+        .batch_execute("DROP TRIGGER delete_expired_trig ON web.session")
+        .unwrap();
     let verify = db.cli(&["verify", "--format", "tap"]);
     assert_eq!(verify.code, 1, "{verify}");
     assert!(verify.stdout.starts_with("TAP version 1"), "{verify}");
-    let not_ok: Vec<_> = verify.stdout.lines().filter(|l| l.starts_with("not ok")).collect();
+    let not_ok: Vec<_> = verify
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("not ok"))
+        .collect();
     // Without the trigger an expired session survives its write: the behaviour check sees it.
     assert_eq!(not_ok.len(), 2, "{verify}");
     assert!(not_ok[0].contains(" - trigger: "), "{verify}");
     assert!(not_ok[1].contains(" - behaviour.expired: "), "{verify}");
-    let plan = verify.stdout.lines().find(|l| l.starts_with("1..")).expect("a plan line");
+    let plan = verify
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("1.."))
+        .expect("a plan line");
     let n: usize = plan[3..].parse().unwrap();
-    assert_eq!(verify.stdout.lines().filter(|l| l.starts_with("ok ") || l.starts_with("not ok ")).count(), n);
+    assert_eq!(
+        verify
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
+            .count(),
+        n
+    );
 }
 
 #[test]
@@ -236,7 +295,13 @@ fn no_pgtap_on_the_server_is_a_clear_error_and_changes_nothing() {
         assert_eq!(run.code, 5, "{run}");
         assert_one_clean_line(&run);
         assert!(run.stderr.contains("pgTAP"), "{run}");
-        assert!(run.stderr.contains(&format!("postgresql-{}-pgtap", cluster_without_pgtap().major())), "{run}");
+        assert!(
+            run.stderr.contains(&format!(
+                "postgresql-{}-pgtap",
+                cluster_without_pgtap().major()
+            )),
+            "{run}"
+        );
     }
     assert_eq!(before, db.snapshot());
 }
@@ -244,16 +309,40 @@ fn no_pgtap_on_the_server_is_a_clear_error_and_changes_nothing() {
 #[test]
 fn two_installs_with_different_names_do_not_interfere() {
     let db = cluster().create_db("two_names");
-    assert_eq!(db.cli(&["install", "--schema", "alpha", "--role", "alpha_app"]).code, 0);
-    assert_eq!(db.cli(&["install", "--schema", "beta", "--role", "beta_app"]).code, 0);
-    assert_eq!(db.cli(&["verify", "--schema", "alpha", "--role", "alpha_app"]).code, 0);
-    assert_eq!(db.cli(&["verify", "--schema", "beta", "--role", "beta_app"]).code, 0);
-    db.client().batch_execute("DROP INDEX alpha.expire_idx").unwrap();
+    assert_eq!(
+        db.cli(&["install", "--schema", "alpha", "--role", "alpha_app"])
+            .code,
+        0
+    );
+    assert_eq!(
+        db.cli(&["install", "--schema", "beta", "--role", "beta_app"])
+            .code,
+        0
+    );
+    assert_eq!(
+        db.cli(&["verify", "--schema", "alpha", "--role", "alpha_app"])
+            .code,
+        0
+    );
+    assert_eq!(
+        db.cli(&["verify", "--schema", "beta", "--role", "beta_app"])
+            .code,
+        0
+    );
+    db.client()
+        .batch_execute("DROP INDEX alpha.expire_idx")
+        .unwrap();
     let a = db.cli(&["verify", "--schema", "alpha", "--role", "alpha_app"]);
     assert_eq!(failing(&a), ["expire_idx"], "{a}");
-    assert_eq!(db.cli(&["verify", "--schema", "beta", "--role", "beta_app"]).code, 0);
+    assert_eq!(
+        db.cli(&["verify", "--schema", "beta", "--role", "beta_app"])
+            .code,
+        0
+    );
     // Each application role reaches its own schema only.
-    db.client().batch_execute("ALTER ROLE beta_app PASSWORD 'beta-pw'").unwrap();
+    db.client()
+        .batch_execute("ALTER ROLE beta_app PASSWORD 'beta-pw'")
+        .unwrap();
     let mut beta = db.client_as("beta_app", "beta-pw").unwrap();
     assert!(beta.query("SELECT alpha.count_sessions()", &[]).is_err());
     assert!(beta.query("SELECT beta.count_sessions()", &[]).is_ok());
@@ -265,7 +354,9 @@ fn application_role_is_created_without_a_password() {
     let role = format!("{}_app", db.name());
     assert_eq!(db.cli(&["install", "--role", &role]).code, 0);
     assert_eq!(
-        db.query_strings(&format!("SELECT rolcanlogin AND rolpassword IS NULL FROM pg_authid WHERE rolname = '{role}'")),
+        db.query_strings(&format!(
+            "SELECT rolcanlogin AND rolpassword IS NULL FROM pg_authid WHERE rolname = '{role}'"
+        )),
         ["t"]
     );
     assert!(db.client_as(&role, "password").is_err());
@@ -277,8 +368,14 @@ fn bad_connection_input_is_one_clear_line() {
     let db = cluster().create_db("bad_conn");
     let port = cluster().port().to_string();
     // A closed port: bind one and drop it.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let cases: Vec<(Vec<String>, Vec<(&str, &str)>, i32, &str)> = vec![
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // (DSN, extra environment, exit code, a word the message must contain)
+    type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, i32, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![format!("host=127.0.0.1 port={closed} user=postgres dbname=x sslmode=disable connect_timeout=3")], vec![], 3, "127.0.0.1"),
         (vec![format!("host=127.0.0.1 port={port} user=postgres dbname={} sslmode=disable", db.name())], vec![("PGPASSWORD", "wrong-password")], 3, "postgres"),
         (vec![format!("host=127.0.0.1 port={port} user=postgres dbname=no_such_db sslmode=disable")], vec![], 3, "no_such_db"),
@@ -297,8 +394,14 @@ fn bad_connection_input_is_one_clear_line() {
         assert_eq!(run.code, code, "{}\n{run}", dsn[0]);
         assert_one_clean_line(&run);
         assert!(run.stderr.contains(mentions), "{run}");
-        assert!(!run.stderr.contains("secret") && !run.stderr.contains("wrong-password"), "{run}");
-        assert!(!run.stderr.contains(cluster().superuser_password()), "{run}");
+        assert!(
+            !run.stderr.contains("secret") && !run.stderr.contains("wrong-password"),
+            "{run}"
+        );
+        assert!(
+            !run.stderr.contains(cluster().superuser_password()),
+            "{run}"
+        );
     }
 }
 
@@ -311,7 +414,8 @@ fn tls_run(sslmode: &str, host: &str, root: &std::path::Path) -> Run {
         root.display()
     );
     let mut cmd = crate::support::bin();
-    cmd.args(["install", "--dsn", &dsn]).env("PGPASSWORD", cluster().superuser_password());
+    cmd.args(["install", "--dsn", &dsn])
+        .env("PGPASSWORD", cluster().superuser_password());
     crate::support::run(cmd)
 }
 
@@ -350,9 +454,14 @@ fn tls_is_really_used() {
     // Hold the install lock so the tool's connection stays open long enough to be seen
     // in pg_stat_ssl.
     let mut holder = db.client();
-    holder.batch_execute("BEGIN; SELECT pg_advisory_lock(hashtext('connect-pg-admin'), hashtext('web'))").unwrap();
+    holder
+        .batch_execute(
+            "BEGIN; SELECT pg_advisory_lock(hashtext('connect-pg-admin'), hashtext('web'))",
+        )
+        .unwrap();
     let mut cmd = crate::support::bin();
-    cmd.args(["install", "--dsn", &dsn, "--wait", "20s"]).env("PGPASSWORD", cluster().superuser_password());
+    cmd.args(["install", "--dsn", &dsn, "--wait", "20s"])
+        .env("PGPASSWORD", cluster().superuser_password());
     let child = cmd.spawn().unwrap();
     let mut ssl = Vec::new();
     for _ in 0..100 {
@@ -364,7 +473,11 @@ fn tls_is_really_used() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    holder.batch_execute("SELECT pg_advisory_unlock(hashtext('connect-pg-admin'), hashtext('web')); COMMIT").unwrap();
+    holder
+        .batch_execute(
+            "SELECT pg_advisory_unlock(hashtext('connect-pg-admin'), hashtext('web')); COMMIT",
+        )
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(ssl, ["true"], "the tool's connection must be encrypted");
     assert_eq!(out.status.code(), Some(0));
@@ -375,12 +488,24 @@ fn readme_commands_and_ci_agree() {
     let root = env!("CARGO_MANIFEST_DIR");
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
     let ci = std::fs::read_to_string(format!("{root}/.ci/run")).unwrap();
-    assert!(readme.contains("scripts/quickstart"), "README names the main command");
-    assert!(readme.contains("scripts/test"), "README names the test command");
-    assert!(ci.lines().any(|l| l.trim() == "exec scripts/test"), ".ci/run runs exactly the test command");
+    assert!(
+        readme.contains("scripts/quickstart"),
+        "README names the main command"
+    );
+    assert!(
+        readme.contains("scripts/test"),
+        "README names the test command"
+    );
+    assert!(
+        ci.lines().any(|l| l.trim() == "exec scripts/test"),
+        ".ci/run runs exactly the test command"
+    );
     for script in ["scripts/quickstart", "scripts/test", "scripts/deps"] {
         let meta = std::fs::metadata(format!("{root}/{script}")).unwrap();
         use std::os::unix::fs::PermissionsExt;
-        assert!(meta.permissions().mode() & 0o111 != 0, "{script} is executable");
+        assert!(
+            meta.permissions().mode() & 0o111 != 0,
+            "{script} is executable"
+        );
     }
 }
