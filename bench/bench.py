@@ -341,6 +341,10 @@ class Bench:
         self.cluster.psql("cps", 'VACUUM (ANALYZE) "session"')
         self.cluster.psql("postgres", "CHECKPOINT")
 
+    def vacuum(self):
+        self.cluster.psql("store", "VACUUM web.session")
+        self.cluster.psql("cps", 'VACUUM "session"')
+
     # -- traffic ----------------------------------------------------------------------------
 
     def pgbench(self, variant, n, seconds, tag):
@@ -411,28 +415,43 @@ class Bench:
             if r % 2:
                 order.reverse()
             for variant in order:
+                # Vacuumed before every run: otherwise autovacuum would strike the shared
+                # table of functions and plain SQL twice as often as connect-pg-simple's, in
+                # the middle of whichever run crossed its threshold.
+                self.vacuum()
                 res = self.measure(variant, n, d, f"{variant}-{size_name(n)}-r{r + 1}")
                 rounds[variant] = rounds[variant].merge(res) if variant in rounds else res
         for variant, res in rounds.items():
             self.results[(variant, n)] = res
 
+    def expiring_seconds(self, n):
+        """The third of the sessions expire evenly over the run, which lasts long enough that
+        they expire at about 6 700 a second at every size (N/20 000 s, at least twice the run
+        length): a mass expiry, faster than this traffic writes sessions, as if a burst of
+        visitors had arrived one session lifetime ago."""
+        return max(2 * self.args.duration, round(n / 20_000))
+
     def expiring_run(self, n):
-        d = self.args.duration
-        margin = 1 + n / 250_000
+        d = self.expiring_seconds(n)
+        # The expirations start once the update and the vacuum after it are done, so that
+        # none of the third expires before the traffic starts.
+        margin = 3 + n / 40_000
+        started = time.monotonic()
         self.cluster.psql("store", file=SQL / "expiring_setup.sql", variables={"n": n, "window": d, "margin": margin})
         self.settle()
+        wait = margin - (time.monotonic() - started)
+        if wait > 0:
+            time.sleep(wait)
         before = self.stats()
         offset = self.cluster.log_offset()
         res = self.measure("expiring", n, d, f"expiring-{size_name(n)}")
         after = self.stats(res.ended)
         logtext = self.cluster.log_since(offset)
         self.results[("expiring", n)] = res
-        # What the table would hold without any removal: every row present at the start, plus
-        # every new visitor (all have expired by the end, since their expirations are shorter
-        # than the run).
         self.expiring[n] = {
-            "before": before, "after": after,
+            "seconds": d, "before": before, "after": after,
             "errors": count_errors(logtext), "deadlocks_logged": logtext.count("deadlock detected"),
+            "lock_waits": lock_waits(logtext)["other"],
         }
         log(f"  expiring table: rows {before['rows']:,} -> {after['rows']:,}, expired {before['expired']:,} -> "
             f"{after['expired']:,}, size {mb(before['table_bytes'] + before['index_bytes'])} -> "
@@ -458,38 +477,53 @@ class Bench:
             raise BenchError(f"install on {db} was expected to be a no-op but said: {p.stdout}{p.stderr}")
         return elapsed
 
-    def cli_timings(self, db, sessions):
-        for pgtap in ("installed", "on the fly"):
-            if pgtap == "installed":
-                self.cluster.psql(db, "CREATE EXTENSION IF NOT EXISTS pgtap")
-            else:
-                self.cluster.psql(db, "DROP EXTENSION IF EXISTS pgtap")
+    def cli_timings(self, dbs):
+        """verify and a no-op install, on each (database, sessions) given, with pgTAP installed
+        (in a copy of the database made for the purpose) and loaded on the fly. The
+        configurations take turns run by run, so that drift in the machine's load hits them
+        alike."""
+        configs = []
+        for db, sessions in dbs:
+            tap = f"{db}_pgtap"
+            self.cluster.psql("postgres", f"CREATE DATABASE {tap} TEMPLATE {db}")
+            self.cluster.psql(tap, "CREATE EXTENSION pgtap")
             for command in ("verify", "install"):
-                self.cli_once(db, command)
+                configs.append((tap, sessions, "installed", command))
+                configs.append((db, sessions, "on the fly", command))
+        times = {c: [] for c in configs}
+        own = {c: 0.0 for c in configs}
+        srv = {c: 0.0 for c in configs}
+        for c in configs:
+            self.cli_once(c[0], c[3])
+        for _ in range(self.args.cli_runs):
+            for c in configs:
                 # CPU time of the CLI process and of the server backend that served it (reaped
-                # by the postmaster when the CLI disconnects): the work a run takes, which other
-                # load on the machine does not inflate the way it does wall-clock time.
+                # by the postmaster when the CLI disconnects): the work a run takes, which
+                # other load on the machine does not inflate the way it does wall-clock time.
                 own0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 srv0 = self.cluster.backend_cpu()
-                times = sorted(self.cli_once(db, command) for _ in range(self.args.cli_runs))
-                time.sleep(0.3)
+                times[c].append(self.cli_once(c[0], c[3]))
+                time.sleep(0.05)
                 own1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                srv1 = self.cluster.backend_cpu()
-                own = (own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime) * 1000.0 / len(times)
-                srv = (srv1 - srv0) * 1000.0 / len(times)
-                row = {"sessions": sessions, "pgtap": pgtap, "command": command, "runs": len(times),
-                       "median_ms": statistics.median(times), "p90_ms": percentile(times, 90),
-                       "min_ms": times[0], "max_ms": times[-1], "cli_cpu_ms": own, "server_cpu_ms": srv}
-                self.cli.append(row)
-                log(f"  {command:<8} {sessions:>9,} sessions, pgTAP {pgtap:<10}: median {row['median_ms']:6.1f} ms"
-                    f"  (min {row['min_ms']:.1f}, max {row['max_ms']:.1f}; CPU {own:.0f} ms CLI + {srv:.0f} ms server)")
-        self.cluster.psql(db, "DROP EXTENSION IF EXISTS pgtap")
+                own[c] += own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
+                srv[c] += self.cluster.backend_cpu() - srv0
+        for c in sorted(configs, key=lambda c: (c[1], c[2] != "installed", c[3] != "verify")):
+            db, sessions, pgtap, command = c
+            t = sorted(times[c])
+            row = {"sessions": sessions, "pgtap": pgtap, "command": command, "runs": len(t),
+                   "median_ms": statistics.median(t), "p90_ms": percentile(t, 90), "min_ms": t[0], "max_ms": t[-1],
+                   "cli_cpu_ms": own[c] * 1000.0 / len(t), "server_cpu_ms": srv[c] * 1000.0 / len(t)}
+            self.cli.append(row)
+            log(f"  {command:<8} {sessions:>9,} sessions, pgTAP {pgtap:<10}: median {row['median_ms']:6.1f} ms"
+                f"  (min {row['min_ms']:.1f}, max {row['max_ms']:.1f}; CPU {row['cli_cpu_ms']:.0f} ms CLI"
+                f" + {row['server_cpu_ms']:.0f} ms server)")
+        for db, _ in dbs:
+            self.cluster.psql("postgres", f"DROP DATABASE {db}_pgtap")
 
     def cli_loop(self, n):
         """The application's traffic alone, then with verify (and a no-op install) running
         back to back against the same database, then alone again."""
         d = self.args.duration
-        self.cluster.psql("store", "DROP EXTENSION IF EXISTS pgtap")
         phases = [("baseline", None), ("verify", "verify"), ("install", "install"), ("baseline", None)]
         for i, (name, command) in enumerate(phases):
             offset = self.cluster.log_offset()
@@ -534,13 +568,11 @@ class Bench:
         sizes = self.args.sizes
         cli_size = max(sizes)
         self.machine["load_start"] = load_average()
-        log("timing the CLI on an installed database with 0 sessions")
-        self.cli_timings("empty", 0)
         for n in sizes:
             self.load(n)
             if n == cli_size:
-                log(f"timing the CLI at {n:,} sessions")
-                self.cli_timings("store", n)
+                log(f"timing the CLI on installed databases with 0 and {n:,} sessions")
+                self.cli_timings([("empty", 0), ("store", n)])
             log(f"mixed traffic at {n:,} sessions")
             self.mixed(n)
             if n == cli_size:
@@ -665,6 +697,11 @@ def main():
         problems = report.smoke_problems(bench)
         for p in problems:
             print(f"bench/run --smoke: {p}", file=sys.stderr)
+        if args.keep:
+            log(f"smoke report kept in {args.out}")
+        else:
+            shutil.rmtree(args.out, ignore_errors=True)
+        log("smoke run: " + ("FAILED" if problems else "the benchmark works"))
         return 1 if problems else 0
     log(f"{len(verdicts) - len(failed)} of {len(verdicts)} targets met; see {args.out}/benchmarks.md")
     return 0

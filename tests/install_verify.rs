@@ -154,11 +154,11 @@ fn contract_behaviour_through_the_application_role() {
         .unwrap();
     assert!(get(&mut app, "stale").is_empty());
     assert_eq!(count(&mut app), 2);
-    // One write in eight sweeps (at random, see sql/function_remove_expired.sql): 300 writes
-    // all missing it has a chance of (7/8)^300, about 4e-18.
+    // One write in 128 sweeps (at random, see sql/function_remove_expired.sql): 4000 writes
+    // all missing it has a chance of (127/128)^4000, about 2e-14.
     let mut su = db.client();
     let mut stale: i64 = 1;
-    for _ in 0..300 {
+    for _ in 0..4000 {
         set(&mut app, "s2", "b", Some("1 hour"));
         stale = su
             .query_one(
