@@ -65,14 +65,17 @@ fn spawn_install(s: &Store, args: &[&str]) -> Child {
 }
 
 /// The backend of a run that is polling for the session table: its last statement is the
-/// `LOCK ... NOWAIT` of sql/tool/lock_table.sql.
+/// `LOCK ... NOWAIT` of sql/tool/lock_table.sql, or, between two tries, the rollback to the
+/// step's savepoint that follows a failed one (a step is rolled back and the run goes on only
+/// when its lock was not available), which is what pg_stat_activity shows while it sleeps.
 fn wait_until_polling(s: &Store) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let pids = s.db.query_strings(
             "SELECT pid FROM pg_stat_activity
               WHERE datname = current_database() AND application_name = 'connect-pg-admin'
-                AND query LIKE '%LOCK TABLE%NOWAIT%'",
+                AND (query LIKE '%LOCK TABLE%NOWAIT%'
+                     OR query LIKE 'ROLLBACK TO connect_pg_admin_step%')",
         );
         if let Some(pid) = pids.first() {
             return pid.parse().expect("a pid");
