@@ -332,16 +332,7 @@ fn fuzz_tap_verdicts_are_pgtaps() {
 
 // ---- --schema and --role ---------------------------------------------------------------
 
-const RESERVED: &[&str] = &[
-    "public",
-    "postgres",
-    "information_schema",
-    "none",
-    "current_user",
-    "session_user",
-    "current_role",
-    "all",
-];
+use crate::names::RESERVED;
 
 fn plain(name: &str) -> bool {
     let mut chars = name.chars();

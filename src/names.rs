@@ -33,6 +33,19 @@ impl Names {
     }
 }
 
+/// Names PostgreSQL or its tools give a meaning of their own (`public`, `none` and the
+/// `current_*` keywords cannot even name a role).
+pub const RESERVED: &[&str] = &[
+    "public",
+    "postgres",
+    "information_schema",
+    "none",
+    "current_user",
+    "session_user",
+    "current_role",
+    "all",
+];
+
 /// Lower-case letters, digits and underscores, starting with a letter or underscore: the
 /// names that mean the same quoted and unquoted, so what the user typed is what psql shows.
 pub fn validate(flag: &str, name: &str, max: usize) -> Result<()> {
@@ -64,16 +77,6 @@ pub fn validate(flag: &str, name: &str, max: usize) -> Result<()> {
             "{flag} \"{shown}\": names starting with pg_ are reserved by PostgreSQL; choose another"
         )));
     }
-    const RESERVED: &[&str] = &[
-        "public",
-        "postgres",
-        "information_schema",
-        "none",
-        "current_user",
-        "session_user",
-        "current_role",
-        "all",
-    ];
     if RESERVED.contains(&name) {
         return Err(Error::Usage(format!(
             "{flag} \"{shown}\" is reserved; choose a name of your own"

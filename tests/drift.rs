@@ -11,8 +11,9 @@
 
 use std::sync::OnceLock;
 
+use crate::support::failing_checks as failing;
 use crate::support::{cluster, private_cluster, Cluster, Run, TestDb};
-use crate::upgrade::{applied, failing};
+use crate::upgrade::applied;
 
 /// One session store on its own names: schema = the database's name, role = `<schema>_app`,
 /// owner = `<schema>_owner`.

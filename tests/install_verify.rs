@@ -2,16 +2,7 @@
 //! behaviour through the application role, permissions, drift naming one check, pgTAP
 //! loading, and bad connection input.
 
-use crate::support::{cluster, cluster_without_pgtap, Run};
-
-/// Names of the checks a human-format run reported as failing.
-fn failing(run: &Run) -> Vec<String> {
-    run.stdout
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("not ok"))
-        .filter_map(|rest| rest.split_whitespace().next().map(str::to_string))
-        .collect()
-}
+use crate::support::{cluster, cluster_without_pgtap, failing_checks as failing, Run};
 
 /// Installs with an application role of this test's own (roles are cluster-wide and tests
 /// run in parallel), gives it `password`, and returns its name.

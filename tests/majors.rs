@@ -7,16 +7,7 @@
 //! test, checked against the server) and `CPA_PG_OLD_BIN` (the bin dir of a PostgreSQL 12, for
 //! the refusal test, which is skipped without it unless `CPA_PG_MAJOR` is set).
 
-use crate::support::{cluster, private_cluster_of, Run, TestDb};
-
-/// Names of the checks a human-format run reported as failing.
-fn failing(run: &Run) -> Vec<String> {
-    run.stdout
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("not ok"))
-        .filter_map(|rest| rest.split_whitespace().next().map(str::to_string))
-        .collect()
-}
+use crate::support::{cluster, failing_checks as failing, private_cluster_of, Run, TestDb};
 
 /// Schema and application role named after the database, so that roles (shared by the whole
 /// cluster) cannot collide with those of tests running at the same time.

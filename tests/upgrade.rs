@@ -8,22 +8,9 @@
 
 use std::time::Instant;
 
-use crate::support::{private_cluster, Run, TestDb};
+use crate::support::{failing_checks as failing, private_cluster, Run, TestDb};
 
 const SESSIONS: usize = 100_000;
-
-/// Names of the checks a human-format run reported as failing, sorted.
-pub(crate) fn failing(run: &Run) -> Vec<String> {
-    let mut names: Vec<String> = run
-        .stdout
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("not ok"))
-        .filter_map(|rest| rest.split_whitespace().next().map(str::to_string))
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
 
 /// Names of the steps an install reported as applied, in order.
 pub(crate) fn applied(run: &Run) -> Vec<String> {

@@ -22,7 +22,7 @@ mod tls;
 
 pub use cluster::{cluster, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster};
 pub use db::TestDb;
-pub use run::{bin, run, run_with_stdin, Run};
+pub use run::{bin, failing_checks, run, run_with_stdin, Run};
 
 use std::process::Command;
 

@@ -45,6 +45,19 @@ impl fmt::Display for Run {
     }
 }
 
+/// Names of the checks a human-format run reported as failing (`not ok  <name> ...`), sorted.
+pub fn failing_checks(run: &Run) -> Vec<String> {
+    let mut names: Vec<String> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("not ok"))
+        .filter_map(|rest| rest.split_whitespace().next().map(str::to_string))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// The real `connect-pg-admin` binary with `PG*` and `DATABASE_URL` removed from its
 /// environment, `NO_COLOR=1`, stdin from /dev/null, and no controlling terminal (it runs in
 /// a session of its own, so it cannot open /dev/tty to prompt: tests behave the same in a
