@@ -76,7 +76,7 @@ fn maintain_on_the_session_table_is_drift() {
     verify.assert_code(1);
     assert_eq!(
         failing(&verify),
-        ["grant.table", "grant.functions"],
+        ["grant.functions", "grant.table"],
         "{verify}"
     );
     assert!(verify.stdout.contains("have: MAINTAIN"), "{verify}");
