@@ -400,6 +400,16 @@ pub fn checks() -> Vec<Check> {
     all
 }
 
+/// The contract's functions as a text[] literal of signatures (`name(type,...)`), for SQL that
+/// must find them all, so that no SQL file repeats the list.
+pub fn function_signatures() -> String {
+    let sigs: Vec<String> = FUNCTIONS
+        .iter()
+        .map(|f| format!("\"{}({})\"", f.name, f.args.join(",")))
+        .collect();
+    format!("{{{}}}", sigs.join(","))
+}
+
 /// The variables every check and step may use.
 pub fn run_vars(names: &Names) -> Vec<(&'static str, String)> {
     let mut v = vec![

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use postgres::{Client, GenericClient};
 
+use crate::catalog;
 use crate::error::{Error, Result};
 use crate::names::Names;
 use crate::template;
@@ -68,17 +69,19 @@ impl Plan {
     }
 }
 
-fn vars(names: &Names) -> [(&'static str, &str); 3] {
+fn vars<'a>(names: &'a Names, functions: &'a str) -> [(&'static str, &'a str); 4] {
     [
         ("schema", names.schema.as_str()),
         ("role", names.role.as_str()),
         ("owner", names.owner.as_str()),
+        ("functions", functions),
     ]
 }
 
 /// Reads what uninstall would drop and what would make it refuse; changes nothing.
 pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
-    let vars = vars(names);
+    let functions = catalog::function_signatures();
+    let vars = vars(names, &functions);
     let ctx = "inspecting what uninstall would drop";
     let sql = template::render(include_str!("../sql/tool/uninstall_objects.sql"), &vars)?;
     let objects: Vec<Object> = client
@@ -111,7 +114,11 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
     for name in [&names.owner, &names.role] {
         let sql = template::render(
             include_str!("../sql/tool/uninstall_roles.sql"),
-            &[("schema", names.schema.as_str()), ("drop_role", name)],
+            &[
+                ("schema", names.schema.as_str()),
+                ("drop_role", name),
+                ("functions", &functions),
+            ],
         )?;
         let r = client
             .query_one(sql.as_str(), &[])
@@ -176,7 +183,10 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
     let plan = inspect(&mut tx, names)?;
     refuse_if_blocked(&plan)?;
     if plan.schema_exists {
-        let sql = template::render(include_str!("../sql/uninstall_schema.sql"), &vars(names))?;
+        let sql = template::render(
+            include_str!("../sql/uninstall_schema.sql"),
+            &vars(names, &catalog::function_signatures()),
+        )?;
         tx.batch_execute(&sql)
             .map_err(|e| drop_error("dropping the schema", &e))?;
     }

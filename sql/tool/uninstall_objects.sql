@@ -14,16 +14,11 @@ tbl AS (
      WHERE c.relnamespace = ns.oid AND c.relname IN ('session', 'install_history') AND c.relkind = 'r'
 ),
 tool_functions AS (
-    SELECT f::oid AS oid
-      FROM (VALUES
-          (pg_catalog.to_regprocedure(pg_catalog.format('%I.set_session_data(text, text, timestamptz)', :'schema'))),
-          (pg_catalog.to_regprocedure(pg_catalog.format('%I.get_session_data(text)', :'schema'))),
-          (pg_catalog.to_regprocedure(pg_catalog.format('%I.destroy_session(text)', :'schema'))),
-          (pg_catalog.to_regprocedure(pg_catalog.format('%I.clear_sessions()', :'schema'))),
-          (pg_catalog.to_regprocedure(pg_catalog.format('%I.count_sessions()', :'schema'))),
-          (pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')))
-      ) AS v(f)
-     WHERE f IS NOT NULL
+    -- The contract's functions, as catalog.rs lists them (the `functions` variable).
+    SELECT p::oid AS oid
+      FROM pg_catalog.unnest(:'functions'::text[]) AS s(sig),
+           LATERAL pg_catalog.to_regprocedure(pg_catalog.format('%I.', :'schema') || s.sig) AS p
+     WHERE p IS NOT NULL
 ),
 reach (classid, objid) AS (
     SELECT d.classid, d.objid
