@@ -400,7 +400,7 @@ on a durable production server. Autovacuum is on with its defaults, as in produc
   owning the table.
 * Flat lines in the chart mean the cost of a session does not depend on how many there are: every
   operation touches one row through the primary key.
-* Removal of expired sessions (sql/function_remove_expired.sql): the row just written is deleted at once
+* Removal of expired sessions (sql/steps/function.remove_expired.sql): the row just written is deleted at once
   when it is already expired; then, on one write in 128 (at random, like PHP's session garbage
   collection probability), up to 512 other expired rows are deleted, oldest first, skipping rows that
   other transactions hold (`FOR UPDATE SKIP LOCKED`), so no write waits on another and none can

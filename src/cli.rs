@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::connect::ConnectOpts;
+use crate::connection::ConnectOpts;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:

@@ -14,12 +14,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
-use crate::catalog;
-use crate::checks;
-use crate::conninfo;
+use crate::connection::conninfo;
+use crate::connection::pgpass::{self, Pattern};
+use crate::contract::catalog;
+use crate::contract::checks;
 use crate::error::Error;
 use crate::names::{self, Names};
-use crate::pgpass::{self, Pattern};
 
 fn budget() -> Duration {
     let secs = std::env::var("CPA_FUZZ_SECS")

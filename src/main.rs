@@ -1,29 +1,22 @@
 //! connect-pg-admin: installs, upgrades and verifies the PostgreSQL side of the connect-pg
 //! session store. This file only wires the pieces together and turns errors into exit codes.
 
-mod apply;
-mod catalog;
-mod checks;
 mod cli;
-mod connect;
-mod conninfo;
+mod commands;
+mod connection;
+mod contract;
 mod error;
 #[cfg(test)]
 mod fuzz;
 mod names;
-mod password;
-mod pgpass;
-mod plan;
-mod preflight;
 mod report;
-mod status;
-mod template;
-mod uninstall;
-mod verify;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::commands::install::apply;
+use crate::commands::{set_password, status, uninstall, verify};
+use crate::contract::checks;
 use crate::error::{exit, Error, Result};
 use crate::names::Names;
 
@@ -98,7 +91,7 @@ fn run(cli: &Cli) -> Result<i32> {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
-    let settings = connect::Settings::resolve(&cli.connect)?;
+    let settings = connection::Settings::resolve(&cli.connect)?;
     report::begin(
         command_name(&cli.command),
         settings.redacted(),
@@ -140,7 +133,7 @@ fn run(cli: &Cli) -> Result<i32> {
                 lock_retries: args.lock_retries,
                 wait: args.wait,
             };
-            let (result, password) = password::install(
+            let (result, password) = set_password::install(
                 &mut client,
                 &settings,
                 &names,
@@ -160,7 +153,8 @@ fn run(cli: &Cli) -> Result<i32> {
             })
         }
         Command::SetPassword(args) => {
-            let outcome = password::set_password(&mut client, &settings, &names, &args.password)?;
+            let outcome =
+                set_password::set_password(&mut client, &settings, &names, &args.password)?;
             report::password(&outcome, style);
             Ok(outcome.exit_code())
         }

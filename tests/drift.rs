@@ -247,7 +247,7 @@ drift_cases! {
          ALTER FUNCTION {{schema}}.count_sessions() OWNER TO {{owner}};
          REVOKE ALL ON FUNCTION {{schema}}.count_sessions() FROM PUBLIC;
          GRANT EXECUTE ON FUNCTION {{schema}}.count_sessions() TO {{role}};",
-        body(include_str!("../sql/function_count_sessions.sql"))
+        body(include_str!("../sql/steps/function.count_sessions.sql"))
     ) => ["function.count_sessions", "behaviour.expired", "behaviour.null_expiration", "behaviour.count"] Repaired;
     /// Every check of the function (but .public: nobody may run what is not there), and its
     /// behaviour. grant.functions compares with the functions that exist, so it passes.

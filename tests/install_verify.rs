@@ -145,7 +145,7 @@ fn contract_behaviour_through_the_application_role() {
         .unwrap();
     assert!(get(&mut app, "stale").is_empty());
     assert_eq!(count(&mut app), 2);
-    // One write in 128 sweeps (at random, see sql/function_remove_expired.sql): 4000 writes
+    // One write in 128 sweeps (at random, see sql/steps/function.remove_expired.sql): 4000 writes
     // all missing it has a chance of (127/128)^4000, about 2e-14.
     let mut su = db.client();
     let mut stale: i64 = 1;

@@ -635,7 +635,7 @@ fn install_rolls_everything_back_when_the_password_is_refused() {
     assert_refused(&f, USAGE, "--check-login needs a new password", || {
         f.cli(&["install", "--check-login"])
     });
-    // The role exists beforehand and owns a table: install's preflight (src/preflight.rs)
+    // The role exists beforehand and owns a table: install's preflight (src/commands/install/preflight.rs)
     // refuses it as someone else's role before anything is changed (and the password rule,
     // which also refuses a role that owns anything, would refuse it before the commit).
     f.db.client()

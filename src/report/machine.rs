@@ -9,8 +9,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use serde::Serialize;
 
-use crate::apply::AppliedStep;
-use crate::checks::CheckResult;
+use crate::commands::install::apply::AppliedStep;
+use crate::contract::checks::CheckResult;
 
 use super::RunInfo;
 

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use postgres::{Client, SimpleQueryMessage, Transaction};
 use rand::Rng;
 
-use crate::apply::{self, Installed};
 use crate::cli::PasswordOpts;
-use crate::connect::Settings;
+use crate::commands::install::apply::{self, Installed};
+use crate::connection::Settings;
+use crate::contract::template;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
-use crate::template;
 
 /// Longer than any password a person or a secret store uses; what exceeds it is almost
 /// certainly the wrong file or stream.
@@ -361,7 +361,7 @@ pub fn set(tx: &mut Transaction, names: &Names, password: &NewPassword) -> Resul
     check_role(tx, names)?;
     let quiet = suppress_logging(tx)?;
     let sql = template::render(
-        include_str!("../sql/tool/set_password.sql"),
+        include_str!("../../sql/tool/set_password.sql"),
         &[("role", &names.role), ("verifier", &password.verifier)],
     )?;
     // The error names the role only: the server's message could quote the statement.
@@ -382,7 +382,7 @@ pub fn set(tx: &mut Transaction, names: &Names, password: &NewPassword) -> Resul
 /// Best effort: a role that may not change the logging settings still gets its password set.
 fn suppress_logging(tx: &mut Transaction) -> Result<bool> {
     let messages = tx
-        .simple_query(include_str!("../sql/tool/quiet_logging.sql"))
+        .simple_query(include_str!("../../sql/tool/quiet_logging.sql"))
         .map_err(|e| Error::from_db("turning statement logging off", &e))?;
     Ok(messages.iter().any(|m| match m {
         SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
@@ -395,7 +395,7 @@ fn suppress_logging(tx: &mut Transaction) -> Result<bool> {
 /// administrator's role by mistake. A refusal is exit 4 and changes nothing.
 pub fn check_role(tx: &mut Transaction, names: &Names) -> Result<()> {
     let sql = template::render(
-        include_str!("../sql/tool/app_role_rule.sql"),
+        include_str!("../../sql/tool/app_role_rule.sql"),
         &[("role", &names.role), ("schema", &names.schema)],
     )?;
     let row = tx

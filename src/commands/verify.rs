@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use postgres::Client;
 
-use crate::checks::{self, Outcome, PgTap};
+use crate::contract::checks::{self, Outcome, PgTap};
 use crate::error::{Error, Result};
 use crate::names::Names;
 

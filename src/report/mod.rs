@@ -12,11 +12,11 @@ use std::time::Instant;
 use term::Paint;
 pub use term::{ask, interactive, set_color, Progress};
 
-use crate::apply::{AppliedStep, Installed};
-use crate::checks::{CheckResult, Outcome};
 use crate::cli::Format;
+use crate::commands::install::apply::{AppliedStep, Installed};
+use crate::commands::set_password;
+use crate::contract::checks::{CheckResult, Outcome};
 use crate::error::Error;
-use crate::password;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -245,7 +245,7 @@ fn install_text(result: &Installed, style: Style) -> String {
 /// report goes to stderr: stdout holds the password alone.
 pub fn install_with_password(
     result: &Installed,
-    password: Option<&password::Outcome>,
+    password: Option<&set_password::Outcome>,
     style: Style,
 ) {
     let Some(password) = password else {
@@ -272,7 +272,7 @@ pub fn install_with_password(
 /// stdout carries the generated password or a machine-readable format; the generated password
 /// is printed last, on stdout, alone, even when --check-login failed (it was committed, and
 /// is needed).
-pub fn password(outcome: &password::Outcome, style: Style) {
+pub fn password(outcome: &set_password::Outcome, style: Style) {
     let info = |line: &str| {
         if style.quiet {
             return;
@@ -467,7 +467,7 @@ fn checks_table(results: &[CheckResult], style: Style, summary: bool) -> String 
     s
 }
 
-fn status_outcome(s: &crate::status::Status) -> &'static str {
+fn status_outcome(s: &crate::commands::status::Status) -> &'static str {
     match &s.checks {
         _ if !s.schema_exists => "not_installed",
         Ok(o) if o.all_pass() => "installed",
@@ -476,7 +476,7 @@ fn status_outcome(s: &crate::status::Status) -> &'static str {
     }
 }
 
-fn role_line(s: &crate::status::Status) -> String {
+fn role_line(s: &crate::commands::status::Status) -> String {
     let info = run_info();
     let r = &s.role;
     if !r.exists {
@@ -508,7 +508,7 @@ fn role_line(s: &crate::status::Status) -> String {
     }
 }
 
-pub fn status(s: &crate::status::Status, style: Style) {
+pub fn status(s: &crate::commands::status::Status, style: Style) {
     let info = run_info();
     match style.format {
         Format::Human => {
@@ -631,7 +631,7 @@ pub fn status(s: &crate::status::Status, style: Style) {
 }
 
 /// The question uninstall asks at a terminal.
-pub fn uninstall_question(plan: &crate::uninstall::Plan) -> String {
+pub fn uninstall_question(plan: &crate::commands::uninstall::Plan) -> String {
     let roles: Vec<&str> = plan
         .roles
         .iter()
@@ -654,7 +654,7 @@ pub fn uninstall_question(plan: &crate::uninstall::Plan) -> String {
 }
 
 /// What uninstall did (`done`), or would do (dry run).
-pub fn uninstall(plan: &crate::uninstall::Plan, done: bool, style: Style) {
+pub fn uninstall(plan: &crate::commands::uninstall::Plan, done: bool, style: Style) {
     let outcome = if plan.nothing_to_do() {
         "nothing_to_do"
     } else if done {

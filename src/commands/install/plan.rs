@@ -1,8 +1,8 @@
 //! Turns failing checks into the ordered list of steps that repair them. A step is named by
 //! as many checks as it repairs and runs once, in the catalog's order.
 
-use crate::catalog::{self, Step};
-use crate::checks::CheckResult;
+use crate::contract::catalog::{self, Step};
+use crate::contract::checks::CheckResult;
 
 /// The steps for these failing checks, in run order, each once.
 pub fn plan(failing: &[&CheckResult]) -> Vec<&'static Step> {

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use postgres::{Client, GenericClient};
 
-use crate::catalog;
+use crate::contract::catalog;
+use crate::contract::template;
 use crate::error::{Error, Result};
 use crate::names::Names;
-use crate::template;
 
 pub struct Object {
     /// As PostgreSQL describes it: "table web.session", "function web.count_sessions()".
@@ -83,7 +83,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
     let functions = catalog::function_signatures();
     let vars = vars(names, &functions);
     let ctx = "inspecting what uninstall would drop";
-    let sql = template::render(include_str!("../sql/tool/uninstall_objects.sql"), &vars)?;
+    let sql = template::render(include_str!("../../sql/tool/uninstall_objects.sql"), &vars)?;
     let objects: Vec<Object> = client
         .query(sql.as_str(), &[])
         .map_err(|e| Error::from_db(ctx, &e))?
@@ -94,13 +94,13 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
             shown: r.get("shown"),
         })
         .collect();
-    let status = template::render(include_str!("../sql/tool/status.sql"), &vars)?;
+    let status = template::render(include_str!("../../sql/tool/status.sql"), &vars)?;
     let row = client
         .query_one(status.as_str(), &[])
         .map_err(|e| Error::from_db(ctx, &e))?;
     let schema_exists: bool = row.get("schema_exists");
     let sessions = if row.get::<_, bool>("table_exists") {
-        let sql = template::render(include_str!("../sql/tool/uninstall_sessions.sql"), &vars)?;
+        let sql = template::render(include_str!("../../sql/tool/uninstall_sessions.sql"), &vars)?;
         Some(
             client
                 .query_one(sql.as_str(), &[])
@@ -113,7 +113,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
     let mut roles = Vec::new();
     for name in [&names.owner, &names.role] {
         let sql = template::render(
-            include_str!("../sql/tool/uninstall_roles.sql"),
+            include_str!("../../sql/tool/uninstall_roles.sql"),
             &[
                 ("schema", names.schema.as_str()),
                 ("drop_role", name),
@@ -162,7 +162,7 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
         .transaction()
         .map_err(|e| Error::from_db("starting the transaction", &e))?;
     let lock = template::render(
-        include_str!("../sql/tool/try_lock.sql"),
+        include_str!("../../sql/tool/try_lock.sql"),
         &[("schema", &names.schema)],
     )?;
     let got: bool = tx
@@ -184,7 +184,7 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
     refuse_if_blocked(&plan)?;
     if plan.schema_exists {
         let sql = template::render(
-            include_str!("../sql/uninstall_schema.sql"),
+            include_str!("../../sql/tool/uninstall_schema.sql"),
             &vars(names, &catalog::function_signatures()),
         )?;
         tx.batch_execute(&sql)
@@ -192,7 +192,7 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
     }
     for role in plan.roles.iter().filter(|r| r.drop) {
         let sql = template::render(
-            include_str!("../sql/uninstall_role.sql"),
+            include_str!("../../sql/tool/uninstall_role.sql"),
             &[("drop_role", role.name.as_str())],
         )?;
         tx.batch_execute(&sql)

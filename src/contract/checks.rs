@@ -5,10 +5,10 @@
 
 use postgres::{SimpleQueryMessage, Transaction};
 
-use crate::catalog::{self, Check};
+use crate::contract::catalog::{self, Check};
+use crate::contract::template;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
-use crate::template;
 
 /// What the server offers, read once per run.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub const MIN_SERVER_VERSION: i32 = 130000;
 
 pub fn server(client: &mut postgres::Client) -> Result<Server> {
     let row = client
-        .query_one(include_str!("../sql/tool/server.sql"), &[])
+        .query_one(include_str!("../../sql/tool/server.sql"), &[])
         .map_err(|e| Error::from_db("reading the server's version", &e))?;
     let s = Server {
         version_num: row.get("version_num"),
@@ -70,7 +70,7 @@ impl PgTap {
         take_pgtap_lock(tx)?;
         let schema = format!("connect_pg_admin_pgtap_{}", std::process::id());
         let sql = template::render(
-            include_str!("../sql/tool/load_pgtap.sql"),
+            include_str!("../../sql/tool/load_pgtap.sql"),
             &[("pgtap_schema", &schema)],
         )?;
         tx.batch_execute(&sql).map_err(|e| match Error::from_db("loading pgTAP", &e) {
@@ -91,7 +91,7 @@ impl PgTap {
     pub fn unload(&self, tx: &mut Transaction) -> Result<()> {
         if self.loaded {
             let sql = template::render(
-                include_str!("../sql/tool/unload_pgtap.sql"),
+                include_str!("../../sql/tool/unload_pgtap.sql"),
                 &[("pgtap_schema", &self.schema)],
             )?;
             tx.batch_execute(&sql)
@@ -110,7 +110,7 @@ fn take_pgtap_lock(tx: &mut Transaction) -> Result<()> {
     let start = std::time::Instant::now();
     loop {
         let got: bool = tx
-            .query_one(include_str!("../sql/tool/try_pgtap_lock.sql"), &[])
+            .query_one(include_str!("../../sql/tool/try_pgtap_lock.sql"), &[])
             .map_err(|e| Error::from_db("waiting to load pgTAP", &e))?
             .get(0);
         if got {

@@ -6,9 +6,9 @@
 
 use postgres::Transaction;
 
+use crate::contract::template;
 use crate::error::{Error, Result};
 use crate::names::Names;
-use crate::template;
 
 /// What sql/tool/preflight.sql reads. Separate from the decision so the rules can be tested
 /// without a server.
@@ -42,7 +42,7 @@ pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
 
 fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
     let sql = template::render(
-        include_str!("../sql/tool/preflight.sql"),
+        include_str!("../../../sql/tool/preflight.sql"),
         &[
             ("schema", &names.schema),
             ("role", &names.role),

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use postgres::Client;
 
-use crate::checks::Outcome;
+use crate::commands::verify;
+use crate::contract::checks::Outcome;
+use crate::contract::template;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
-use crate::template;
-use crate::verify;
 
 pub struct Status {
     pub schema_exists: bool,
@@ -70,7 +70,7 @@ pub fn status(
         ("schema", names.schema.as_str()),
         ("role", names.role.as_str()),
     ];
-    let sql = template::render(include_str!("../sql/tool/status.sql"), &vars)?;
+    let sql = template::render(include_str!("../../sql/tool/status.sql"), &vars)?;
     let row = client
         .query_one(sql.as_str(), &[])
         .map_err(|e| Error::from_db("reading the status", &e))?;
@@ -85,7 +85,7 @@ pub fn status(
     };
 
     let sessions = if table_exists {
-        let sql = template::render(include_str!("../sql/tool/status_sessions.sql"), &vars)?;
+        let sql = template::render(include_str!("../../sql/tool/status_sessions.sql"), &vars)?;
         client
             .query_one(sql.as_str(), &[])
             .map(|r| (r.get::<_, i64>("live"), r.get::<_, i64>("expired")))
@@ -95,7 +95,7 @@ pub fn status(
     };
 
     let last_change = if row.get::<_, bool>("history_exists") {
-        let sql = template::render(include_str!("../sql/tool/status_history.sql"), &vars)?;
+        let sql = template::render(include_str!("../../sql/tool/status_history.sql"), &vars)?;
         match client.query_opt(sql.as_str(), &[]) {
             Ok(Some(r)) => Ok(LastChange {
                 tool_version: r.get("tool_version"),
@@ -116,7 +116,7 @@ pub fn status(
     let password = if !role_exists {
         Ok(None)
     } else if superuser {
-        let sql = template::render(include_str!("../sql/tool/status_password.sql"), &vars)?;
+        let sql = template::render(include_str!("../../sql/tool/status_password.sql"), &vars)?;
         client
             .query_opt(sql.as_str(), &[])
             .map(|r| r.and_then(|r| r.get::<_, Option<String>>("password_kind")))

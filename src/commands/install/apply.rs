@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use postgres::error::SqlState;
 use postgres::{Client, Transaction};
 
-use crate::catalog::{self, Step};
-use crate::checks::{self, Outcome, PgTap};
+use crate::commands::install::plan;
+use crate::commands::install::preflight;
+use crate::contract::catalog::{self, Step};
+use crate::contract::checks::{self, Outcome, PgTap};
+use crate::contract::template;
 use crate::error::{Error, Result};
 use crate::names::Names;
-use crate::plan;
-use crate::preflight;
-use crate::template;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -175,7 +175,7 @@ pub fn install_with(
 /// (sql/tool/legacy_leftovers.sql says why).
 pub fn legacy_leftovers(client: &mut Client, names: &Names) -> Result<Vec<String>> {
     let sql = template::render(
-        include_str!("../sql/tool/legacy_leftovers.sql"),
+        include_str!("../../../sql/tool/legacy_leftovers.sql"),
         &[("schema", &names.schema)],
     )?;
     Ok(client
@@ -196,7 +196,7 @@ fn record_history(
     applied: &[AppliedStep],
 ) -> Result<()> {
     let sql = template::render(
-        include_str!("../sql/tool/record_history.sql"),
+        include_str!("../../../sql/tool/record_history.sql"),
         &[("schema", &names.schema)],
     )?;
     let failing: Vec<&str> = before.failing().iter().map(|c| c.name.as_str()).collect();
@@ -218,7 +218,7 @@ fn take_install_lock(
     progress: &dyn Fn(&str),
 ) -> Result<()> {
     let sql = template::render(
-        include_str!("../sql/tool/try_lock.sql"),
+        include_str!("../../../sql/tool/try_lock.sql"),
         &[("schema", &names.schema)],
     )?;
     let start = Instant::now();
@@ -280,7 +280,7 @@ fn apply_step(
     let sql = template::render(step.sql, vars)?;
     let lock = if step.locks_table() {
         Some(template::render(
-            include_str!("../sql/tool/lock_table.sql"),
+            include_str!("../../../sql/tool/lock_table.sql"),
             vars,
         )?)
     } else {
@@ -397,7 +397,7 @@ fn backoff(attempt: u32) -> Duration {
 /// Who holds locks on the schema's tables, one line each: pid, application, user, how long
 /// their transaction has been open, its state, and when and with what its last query began.
 fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
-    let sql = template::render(include_str!("../sql/tool/blockers.sql"), vars)?;
+    let sql = template::render(include_str!("../../../sql/tool/blockers.sql"), vars)?;
     let rows = tx
         .query(sql.as_str(), &[])
         .map_err(|e| Error::from_db("finding the lock holders", &e))?;

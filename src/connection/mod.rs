@@ -12,6 +12,9 @@
 //! <https://www.postgresql.org/docs/current/libpq-envars.html>,
 //! <https://www.postgresql.org/docs/current/libpq-ssl.html>.
 
+pub mod conninfo;
+pub mod pgpass;
+
 use std::error::Error as StdError;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -25,9 +28,7 @@ use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres_openssl::MakeTlsConnector;
 
-use crate::conninfo;
 use crate::error::{one_line, Error, Result};
-use crate::pgpass;
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ConnectOpts {

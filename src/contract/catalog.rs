@@ -2,8 +2,22 @@
 //! stable name it is reported under and the steps that repair it) and every step (a SQL file
 //! under sql/, in the order they must run). The SQL is compiled into the binary.
 
+use crate::contract::template;
 use crate::names::Names;
-use crate::template;
+
+/// A step's SQL is the file named after the step, `sql/steps/<name>.sql`.
+macro_rules! step_sql {
+    ($name:literal) => {
+        include_str!(concat!("../../sql/steps/", $name, ".sql"))
+    };
+}
+
+/// A check's SQL is the file named after the check, `pgtap/<name>.sql`.
+macro_rules! check_sql {
+    ($name:literal) => {
+        include_str!(concat!("../../pgtap/", $name, ".sql"))
+    };
+}
 
 /// A function of the contract.
 pub struct Function {
@@ -21,42 +35,42 @@ pub const FUNCTIONS: &[Function] = &[
         args: &["text", "text", "timestamp with time zone"],
         result: "void",
         step: "function.set_session_data",
-        step_sql: include_str!("../sql/function_set_session_data.sql"),
+        step_sql: step_sql!("function.set_session_data"),
     },
     Function {
         name: "get_session_data",
         args: &["text"],
         result: "setof text",
         step: "function.get_session_data",
-        step_sql: include_str!("../sql/function_get_session_data.sql"),
+        step_sql: step_sql!("function.get_session_data"),
     },
     Function {
         name: "destroy_session",
         args: &["text"],
         result: "void",
         step: "function.destroy_session",
-        step_sql: include_str!("../sql/function_destroy_session.sql"),
+        step_sql: step_sql!("function.destroy_session"),
     },
     Function {
         name: "clear_sessions",
         args: &[],
         result: "void",
         step: "function.clear_sessions",
-        step_sql: include_str!("../sql/function_clear_sessions.sql"),
+        step_sql: step_sql!("function.clear_sessions"),
     },
     Function {
         name: "count_sessions",
         args: &[],
         result: "integer",
         step: "function.count_sessions",
-        step_sql: include_str!("../sql/function_count_sessions.sql"),
+        step_sql: step_sql!("function.count_sessions"),
     },
     Function {
         name: "remove_expired",
         args: &[],
         result: "trigger",
         step: "function.remove_expired",
-        step_sql: include_str!("../sql/function_remove_expired.sql"),
+        step_sql: step_sql!("function.remove_expired"),
     },
 ];
 
@@ -81,55 +95,55 @@ impl Step {
 pub const STEPS: &[Step] = &[
     Step {
         name: "role.owner",
-        sql: include_str!("../sql/owner_role.sql"),
+        sql: step_sql!("role.owner"),
     },
     Step {
         name: "role.app",
-        sql: include_str!("../sql/app_role.sql"),
+        sql: step_sql!("role.app"),
     },
     Step {
         name: "role.app.password",
-        sql: include_str!("../sql/app_password.sql"),
+        sql: step_sql!("role.app.password"),
     },
     Step {
         name: "schema",
-        sql: include_str!("../sql/schema.sql"),
+        sql: step_sql!("schema"),
     },
     Step {
         name: "table",
-        sql: include_str!("../sql/table.sql"),
+        sql: step_sql!("table"),
     },
     Step {
         name: "column.sess_id",
-        sql: include_str!("../sql/column_sess_id.sql"),
+        sql: step_sql!("column.sess_id"),
     },
     Step {
         name: "column.sess_data",
-        sql: include_str!("../sql/column_sess_data.sql"),
+        sql: step_sql!("column.sess_data"),
     },
     Step {
         name: "column.expiration",
-        sql: include_str!("../sql/column_expiration.sql"),
+        sql: step_sql!("column.expiration"),
     },
     Step {
         name: "primary_key",
-        sql: include_str!("../sql/primary_key.sql"),
+        sql: step_sql!("primary_key"),
     },
     Step {
         name: "expire_idx",
-        sql: include_str!("../sql/expire_idx.sql"),
+        sql: step_sql!("expire_idx"),
     },
     Step {
         name: "table.owner",
-        sql: include_str!("../sql/table_owner.sql"),
+        sql: step_sql!("table.owner"),
     },
     Step {
         name: "drop.all_session_ids",
-        sql: include_str!("../sql/drop_all_session_ids.sql"),
+        sql: step_sql!("drop.all_session_ids"),
     },
     Step {
         name: "legacy.valid_sessions",
-        sql: include_str!("../sql/legacy_valid_sessions.sql"),
+        sql: step_sql!("legacy.valid_sessions"),
     },
     Step {
         name: "function.set_session_data",
@@ -157,15 +171,15 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "trigger",
-        sql: include_str!("../sql/trigger.sql"),
+        sql: step_sql!("trigger"),
     },
     Step {
         name: "history",
-        sql: include_str!("../sql/history.sql"),
+        sql: step_sql!("history"),
     },
     Step {
         name: "grants",
-        sql: include_str!("../sql/grants.sql"),
+        sql: step_sql!("grants"),
     },
 ];
 
@@ -187,7 +201,7 @@ pub struct Check {
 }
 
 /// The setup that the behaviour checks exercise (see pgtap/scratch.sql).
-pub const SCRATCH_SQL: &str = include_str!("../pgtap/scratch.sql");
+pub const SCRATCH_SQL: &str = include_str!("../../pgtap/scratch.sql");
 
 fn check(name: &str, sql: &'static str, repairs: &[&'static str]) -> Check {
     Check {
@@ -216,74 +230,47 @@ pub fn is_behaviour(name: &str) -> bool {
 /// Every check, in report order: structure first, behaviour last.
 pub fn checks() -> Vec<Check> {
     let mut all = vec![
-        check(
-            "role.owner",
-            include_str!("../pgtap/owner_role.sql"),
-            &["role.owner"],
-        ),
-        check(
-            "role.app",
-            include_str!("../pgtap/app_role.sql"),
-            &["role.app"],
-        ),
+        check("role.owner", check_sql!("role.owner"), &["role.owner"]),
+        check("role.app", check_sql!("role.app"), &["role.app"]),
         check(
             "role.app.password",
-            include_str!("../pgtap/app_password.sql"),
+            check_sql!("role.app.password"),
             &["role.app.password"],
         ),
-        check("schema", include_str!("../pgtap/schema.sql"), &["schema"]),
-        check(
-            "schema.owner",
-            include_str!("../pgtap/schema_owner.sql"),
-            &["schema"],
-        ),
-        check("table", include_str!("../pgtap/table.sql"), &["table"]),
+        check("schema", check_sql!("schema"), &["schema"]),
+        check("schema.owner", check_sql!("schema.owner"), &["schema"]),
+        check("table", check_sql!("table"), &["table"]),
         check(
             "column.sess_id",
-            include_str!("../pgtap/column_sess_id.sql"),
+            check_sql!("column.sess_id"),
             &["column.sess_id"],
         ),
         check(
             "column.sess_data",
-            include_str!("../pgtap/column_sess_data.sql"),
+            check_sql!("column.sess_data"),
             &["column.sess_data"],
         ),
         check(
             "column.expiration",
-            include_str!("../pgtap/column_expiration.sql"),
+            check_sql!("column.expiration"),
             &["column.expiration"],
         ),
         check(
             "column.expiration.default",
-            include_str!("../pgtap/expiration_default.sql"),
+            check_sql!("column.expiration.default"),
             &["column.expiration"],
         ),
-        check(
-            "primary_key",
-            include_str!("../pgtap/primary_key.sql"),
-            &["primary_key"],
-        ),
-        check(
-            "expire_idx",
-            include_str!("../pgtap/expire_idx.sql"),
-            &["expire_idx"],
-        ),
-        check(
-            "table.owner",
-            include_str!("../pgtap/table_owner.sql"),
-            &["table.owner"],
-        ),
+        check("primary_key", check_sql!("primary_key"), &["primary_key"]),
+        check("expire_idx", check_sql!("expire_idx"), &["expire_idx"]),
+        check("table.owner", check_sql!("table.owner"), &["table.owner"]),
     ];
     const PER_FUNCTION: &[(&str, &str)] = &[
-        ("", include_str!("../pgtap/function.sql")),
-        (".definer", include_str!("../pgtap/function_definer.sql")),
-        (
-            ".search_path",
-            include_str!("../pgtap/function_search_path.sql"),
-        ),
-        (".body", include_str!("../pgtap/function_body.sql")),
-        (".owner", include_str!("../pgtap/function_owner.sql")),
-        (".public", include_str!("../pgtap/function_public.sql")),
+        ("", check_sql!("function")),
+        (".definer", check_sql!("function.definer")),
+        (".search_path", check_sql!("function.search_path")),
+        (".body", check_sql!("function.body")),
+        (".owner", check_sql!("function.owner")),
+        (".public", check_sql!("function.public")),
     ];
     for f in FUNCTIONS {
         let args = format!(
@@ -315,59 +302,43 @@ pub fn checks() -> Vec<Check> {
         }
     }
     all.extend([
-        check(
-            "trigger",
-            include_str!("../pgtap/trigger.sql"),
-            &["trigger"],
-        ),
+        check("trigger", check_sql!("trigger"), &["trigger"]),
         check(
             "absent.all_session_ids",
-            include_str!("../pgtap/absent_all_session_ids.sql"),
+            check_sql!("absent.all_session_ids"),
             &["drop.all_session_ids"],
         ),
         check(
             "legacy.valid_sessions",
-            include_str!("../pgtap/legacy_valid_sessions.sql"),
+            check_sql!("legacy.valid_sessions"),
             &["legacy.valid_sessions"],
         ),
-        check(
-            "history",
-            include_str!("../pgtap/history.sql"),
-            &["history"],
-        ),
-        check(
-            "grant.schema",
-            include_str!("../pgtap/grant_schema.sql"),
-            &["grants"],
-        ),
-        check(
-            "grant.table",
-            include_str!("../pgtap/grant_table.sql"),
-            &["grants"],
-        ),
+        check("history", check_sql!("history"), &["history"]),
+        check("grant.schema", check_sql!("grant.schema"), &["grants"]),
+        check("grant.table", check_sql!("grant.table"), &["grants"]),
         check(
             "grant.functions",
-            include_str!("../pgtap/grant_functions.sql"),
+            check_sql!("grant.functions"),
             &["grants"],
         ),
         check(
             "grant.membership",
-            include_str!("../pgtap/grant_membership.sql"),
+            check_sql!("grant.membership"),
             &["grants"],
         ),
         check(
             "behaviour.set_get",
-            include_str!("../pgtap/behaviour_set_get.sql"),
+            check_sql!("behaviour.set_get"),
             &["function.set_session_data", "function.get_session_data"],
         ),
         check(
             "behaviour.update",
-            include_str!("../pgtap/behaviour_update.sql"),
+            check_sql!("behaviour.update"),
             &["function.set_session_data"],
         ),
         check(
             "behaviour.expired",
-            include_str!("../pgtap/behaviour_expired.sql"),
+            check_sql!("behaviour.expired"),
             &[
                 "function.set_session_data",
                 "function.get_session_data",
@@ -378,22 +349,22 @@ pub fn checks() -> Vec<Check> {
         ),
         check(
             "behaviour.null_expiration",
-            include_str!("../pgtap/behaviour_null_expiration.sql"),
+            check_sql!("behaviour.null_expiration"),
             &["function.get_session_data", "function.count_sessions"],
         ),
         check(
             "behaviour.destroy",
-            include_str!("../pgtap/behaviour_destroy.sql"),
+            check_sql!("behaviour.destroy"),
             &["function.destroy_session"],
         ),
         check(
             "behaviour.count",
-            include_str!("../pgtap/behaviour_count.sql"),
+            check_sql!("behaviour.count"),
             &["function.count_sessions"],
         ),
         check(
             "behaviour.clear",
-            include_str!("../pgtap/behaviour_clear.sql"),
+            check_sql!("behaviour.clear"),
             &["function.clear_sessions"],
         ),
     ]);
@@ -489,7 +460,7 @@ mod tests {
     #[test]
     fn docs_checks_md_is_current() {
         let mut doc = String::from(
-            "# Checks and steps\n\nGenerated from `src/catalog.rs` by `UPDATE_DOCS=1 cargo test docs_checks`; \
+            "# Checks and steps\n\nGenerated from `src/contract/catalog.rs` by `UPDATE_DOCS=1 cargo test docs_checks`; \
              a test fails when it is out of date.\n\nEvery check is one pgTAP assertion under `pgtap/`; \
              its name appears in `verify` and `install` output. When it fails, `install` runs its repair steps.\n\n\
              | check | what it proves | repaired by |\n|---|---|---|\n",
@@ -507,47 +478,16 @@ mod tests {
             ));
         }
         doc.push_str(
-            "\n## Steps, in the order they run\n\nEach is one idempotent SQL file under `sql/`; \
+            "\n## Steps, in the order they run\n\nEach is one idempotent SQL file under `sql/steps/`, named after the step; \
                       `install --dry-run` prints them rendered. A step marked *table lock* may lock the \
                       session table in ACCESS EXCLUSIVE mode, so install takes that lock first, \
                       polling with NOWAIT instead of queueing (docs/design.md, \"Concurrency and locks\").\n\n\
                       | step | file | table lock |\n|---|---|---|\n",
         );
-        let files = [
-            "owner_role",
-            "app_role",
-            "app_password",
-            "schema",
-            "table",
-            "column_sess_id",
-            "column_sess_data",
-            "column_expiration",
-            "primary_key",
-            "expire_idx",
-            "table_owner",
-            "drop_all_session_ids",
-            "legacy_valid_sessions",
-            "function_set_session_data",
-            "function_get_session_data",
-            "function_destroy_session",
-            "function_clear_sessions",
-            "function_count_sessions",
-            "function_remove_expired",
-            "trigger",
-            "history",
-            "grants",
-        ];
-        assert_eq!(files.len(), STEPS.len());
-        for (s, f) in STEPS.iter().zip(files) {
-            let path = format!("{}/sql/{f}.sql", env!("CARGO_MANIFEST_DIR"));
-            assert_eq!(
-                std::fs::read_to_string(&path).unwrap(),
-                s.sql,
-                "{path} is not step {}",
-                s.name
-            );
+        for s in STEPS {
             doc.push_str(&format!(
-                "| `{}` | `sql/{f}.sql` | {} |\n",
+                "| `{}` | `sql/steps/{}.sql` | {} |\n",
+                s.name,
                 s.name,
                 if s.locks_table() { "table lock" } else { "" }
             ));

@@ -1,0 +1,7 @@
+//! One module per command; each runs its command from start to end.
+
+pub mod install;
+pub mod set_password;
+pub mod status;
+pub mod uninstall;
+pub mod verify;

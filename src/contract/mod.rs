@@ -1,0 +1,6 @@
+//! The contract as data and the machinery that tests it: the catalog of checks and steps, the
+//! template renderer for their SQL files, and the pgTAP runner.
+
+pub mod catalog;
+pub mod checks;
+pub mod template;
