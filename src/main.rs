@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod connection;
 mod contract;
+mod db;
 mod error;
 #[cfg(test)]
 mod fuzz;
