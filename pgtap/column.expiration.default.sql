@@ -1,2 +1,2 @@
 -- description: session.expiration defaults to one day from now.
-SELECT col_default_is(:'schema', 'session', 'expiration', '(now() + ''1 day''::interval)', :'description');
+SELECT :"pgtap".col_default_is(:'schema', 'session', 'expiration', '(now() + ''1 day''::interval)', :'description');

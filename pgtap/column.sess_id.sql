@@ -1,2 +1,2 @@
 -- description: session.sess_id exists and is text.
-SELECT col_type_is(:'schema', 'session', 'sess_id', 'text', :'description');
+SELECT :"pgtap".col_type_is(:'schema', 'session', 'sess_id', 'text', :'description');

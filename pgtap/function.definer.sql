@@ -1,2 +1,2 @@
 -- description: {function} is SECURITY DEFINER.
-SELECT is_definer(:'schema', :'function', :'args'::name[], :'description');
+SELECT :"pgtap".is_definer(:'schema', :'function', :'args'::name[], :'description');

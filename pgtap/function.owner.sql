@@ -1,2 +1,2 @@
 -- description: {function} belongs to the owner role.
-SELECT function_owner_is(:'schema', :'function', :'args'::name[], :'owner', :'description');
+SELECT :"pgtap".function_owner_is(:'schema', :'function', :'args'::name[], :'owner', :'description');

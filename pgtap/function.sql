@@ -1,2 +1,2 @@
 -- description: {function} exists with the contract's arguments and returns {result}.
-SELECT function_returns(:'schema', :'function', :'args'::name[], :'result', :'description');
+SELECT :"pgtap".function_returns(:'schema', :'function', :'args'::name[], :'result', :'description');

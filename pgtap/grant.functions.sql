@@ -1,14 +1,14 @@
 -- description: The application role may execute exactly the five session functions in the schema, and no other function or relation there.
-SELECT is(
+SELECT :"pgtap".is(
     (SELECT pg_catalog.array_to_string(pg_catalog.array_agg(x ORDER BY x), ', ')
        FROM (SELECT p.oid::regprocedure::text AS x
                FROM pg_catalog.pg_proc p
-              WHERE p.pronamespace = pg_catalog.to_regnamespace(:'schema')
+              WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(:'schema')
                 AND pg_catalog.has_function_privilege(:'role', p.oid, 'EXECUTE')
              UNION ALL
              SELECT c.oid::regclass::text
                FROM pg_catalog.pg_class c
-              WHERE c.relnamespace = pg_catalog.to_regnamespace(:'schema')
+              WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(:'schema')
                 AND c.relkind IN ('r', 'v', 'm', 'S', 'f', 'p')
                 -- Every privilege this server knows for the relation (acldefault: MAINTAIN
                 -- from PostgreSQL 17 on), not a fixed list that a newer major outgrows.

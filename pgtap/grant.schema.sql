@@ -1,2 +1,2 @@
 -- description: The application role has USAGE on the schema and nothing else (no CREATE).
-SELECT schema_privs_are(:'schema', :'role', ARRAY['USAGE'], :'description');
+SELECT :"pgtap".schema_privs_are(:'schema', :'role', ARRAY['USAGE'], :'description');

@@ -4,7 +4,7 @@
 -- LOCK TABLE), which pgTAP 1.2.0's table_privs_are() does not know and would let pass. A
 -- column privilege (GRANT SELECT (sess_data) ...) is invisible to has_table_privilege, so the
 -- column-level ones are asked about too.
-SELECT is(
+SELECT :"pgtap".is(
     (SELECT CASE WHEN c.oid IS NULL THEN 'the session table is missing'
                  ELSE coalesce(pg_catalog.array_to_string(held.privileges, ', '), 'none') END
        FROM (SELECT pg_catalog.to_regclass(pg_catalog.format('%I.session', :'schema')) AS oid) AS c

@@ -1,5 +1,5 @@
 -- description: install_history exists with its columns, belongs to the owner role, and neither PUBLIC nor the application role may read or change it.
-SELECT is(
+SELECT :"pgtap".is(
     (SELECT pg_catalog.format('columns=%s owner=%s public=%s role=%s',
                 (SELECT pg_catalog.string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attname)
                    FROM pg_catalog.pg_attribute a
@@ -15,6 +15,6 @@ SELECT is(
                          WHERE pg_catalog.has_table_privilege(:'role', c.oid, p.privilege_type))
                     OR pg_catalog.has_any_column_privilege(:'role', c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
        FROM pg_catalog.pg_class c
-      WHERE c.oid = pg_catalog.to_regclass(pg_catalog.format('%I.install_history', :'schema'))),
+      WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.format('%I.install_history', :'schema'))),
     'columns=application_name text, client_addr inet, failing_before text[], installed_at timestamp with time zone, installed_by name, steps text[], tool_version text owner=t public=f role=f',
     :'description');

@@ -1,2 +1,2 @@
 -- description: sess_id is the primary key of the session table.
-SELECT col_is_pk(:'schema', 'session', 'sess_id', :'description');
+SELECT :"pgtap".col_is_pk(:'schema', 'session', 'sess_id', :'description');

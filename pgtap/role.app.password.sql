@@ -70,6 +70,6 @@ BEGIN
 END
 $check$;
 SELECT CASE pg_catalog.current_setting('connect_pg_admin.app_password')
-       WHEN 'unreadable' THEN skip('only a superuser can read password verifiers (pg_authid)', 1)
-       ELSE ok(pg_catalog.current_setting('connect_pg_admin.app_password') <> 'default', :'description')
+       WHEN 'unreadable' THEN :"pgtap".skip('only a superuser can read password verifiers (pg_authid)', 1)
+       ELSE :"pgtap".ok(pg_catalog.current_setting('connect_pg_admin.app_password') <> 'default', :'description')
        END;

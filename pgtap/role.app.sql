@@ -1,5 +1,5 @@
 -- description: The application role exists, can log in and holds no special attributes.
-SELECT is(
+SELECT :"pgtap".is(
     (SELECT pg_catalog.format('login=%s superuser=%s createdb=%s createrole=%s replication=%s bypassrls=%s',
                               rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls)
        FROM pg_catalog.pg_roles WHERE rolname = :'role'),

@@ -1,2 +1,2 @@
 -- description: The session schema belongs to the owner role.
-SELECT schema_owner_is(:'schema', :'owner', :'description');
+SELECT :"pgtap".schema_owner_is(:'schema', :'owner', :'description');

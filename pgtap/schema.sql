@@ -1,2 +1,2 @@
 -- description: The session schema exists.
-SELECT has_schema(:'schema', :'description');
+SELECT :"pgtap".has_schema(:'schema', :'description');

@@ -25,7 +25,7 @@ BEGIN
                        ('count_sessions', :'body_count_sessions'),
                        ('remove_expired', :'body_remove_expired')) AS canonical(name, body)
             ON canonical.name = p.proname AND canonical.body = p.prosrc
-         WHERE p.pronamespace = pg_catalog.to_regnamespace(:'schema')
+         WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(:'schema')
     LOOP
         EXECUTE pg_catalog.format(
             'CREATE FUNCTION pg_temp.%I(%s) RETURNS %s LANGUAGE %I %s %s SET search_path = pg_temp AS %L',
@@ -38,7 +38,7 @@ BEGIN
     -- The trigger is copied only in its contract shape; the trigger check judges the live one.
     IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
                 WHERE t.tgrelid = live AND t.tgname = 'delete_expired_trig' AND t.tgenabled <> 'D'
-                  AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')))
+                  AND t.tgfoid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')))
        AND pg_catalog.to_regprocedure('pg_temp.remove_expired()') IS NOT NULL
     THEN
         CREATE TRIGGER delete_expired_trig AFTER INSERT OR UPDATE ON pg_temp.session

@@ -1,2 +1,2 @@
 -- description: The session table exists.
-SELECT has_table(:'schema', 'session', :'description');
+SELECT :"pgtap".has_table(:'schema', 'session', :'description');

@@ -1,5 +1,5 @@
 -- description: delete_expired_trig runs remove_expired() after each inserted or updated row.
-SELECT is(
+SELECT :"pgtap".is(
     (SELECT pg_catalog.format('%s %s for each %s executes %s enabled=%s',
                               CASE WHEN t.tgtype & 2 > 0 THEN 'before'
                                    WHEN t.tgtype & 64 > 0 THEN 'instead of' ELSE 'after' END,
@@ -9,10 +9,10 @@ SELECT is(
                                    CASE WHEN t.tgtype & 8 > 0 THEN 'delete' END,
                                    CASE WHEN t.tgtype & 32 > 0 THEN 'truncate' END),
                               CASE WHEN t.tgtype & 1 > 0 THEN 'row' ELSE 'statement' END,
-                              t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')),
+                              t.tgfoid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')),
                               t.tgenabled <> 'D')
        FROM pg_catalog.pg_trigger t
-      WHERE t.tgrelid = pg_catalog.to_regclass(pg_catalog.format('%I.session', :'schema'))
+      WHERE t.tgrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.format('%I.session', :'schema'))
         AND t.tgname = 'delete_expired_trig'),
     'after insert or update for each row executes t enabled=t',
     :'description');

@@ -113,9 +113,8 @@ fn run(cli: &Cli) -> Result<i32> {
     };
     let mut client = settings.connect()?;
     progress.set("running the checks");
-    client
-        .batch_execute("SET standard_conforming_strings = on; SET client_min_messages = warning")
-        .map_err(|e| Error::from_db("preparing the session", &e))?;
+    // Before any other statement: nothing another role configured may shape what follows.
+    db::session::pin(&mut client)?;
     match &cli.command {
         Command::Verify(args) => {
             let outcome = verify::verify(&mut client, &names, args.lock_timeout)?;

@@ -10,7 +10,7 @@ BEGIN
      WHERE attrelid = t AND attname = 'expiration' AND NOT attisdropped;
     IF typ IS NULL THEN
         EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN expiration timestamptz', t);
-    ELSIF typ <> 'timestamptz'::regtype THEN
+    ELSIF typ OPERATOR(pg_catalog.<>) 'timestamptz'::regtype THEN
         EXECUTE pg_catalog.format(
             'ALTER TABLE %s ALTER COLUMN expiration TYPE timestamptz USING expiration::timestamptz', t);
     END IF;

@@ -9,7 +9,7 @@ BEGIN
      WHERE attrelid = t AND attname = 'sess_id' AND NOT attisdropped;
     IF typ IS NULL THEN
         EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN sess_id text', t);
-    ELSIF typ <> 'text'::regtype THEN
+    ELSIF typ OPERATOR(pg_catalog.<>) 'text'::regtype THEN
         EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN sess_id TYPE text USING sess_id::text', t);
     END IF;
 END

@@ -16,8 +16,8 @@ BEGIN
     FOR r IN
         SELECT m.roleid::regrole AS granted, m.grantor::regrole AS grantor
           FROM pg_catalog.pg_auth_members m
-         WHERE m.member = pg_catalog.to_regrole(:'role')
-           AND m.roleid = pg_catalog.to_regrole(:'owner')
+         WHERE m.member OPERATOR(pg_catalog.=) pg_catalog.to_regrole(:'role')
+           AND m.roleid OPERATOR(pg_catalog.=) pg_catalog.to_regrole(:'owner')
     LOOP
         IF pg_catalog.current_setting('server_version_num')::int >= 160000 THEN
             EXECUTE pg_catalog.format('REVOKE %s FROM %I GRANTED BY %s', r.granted, :'role', r.grantor);
@@ -27,14 +27,14 @@ BEGIN
     END LOOP;
     FOR r IN
         SELECT c.oid::regclass AS rel FROM pg_catalog.pg_class c
-         WHERE c.relnamespace = pg_catalog.to_regnamespace(:'schema')
+         WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(:'schema')
            AND c.relkind IN ('r', 'v', 'm', 'S', 'f', 'p')
     LOOP
         EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC, %I', r.rel, :'role');
     END LOOP;
     FOR r IN
         SELECT p.oid::regprocedure AS fn FROM pg_catalog.pg_proc p
-         WHERE p.pronamespace = pg_catalog.to_regnamespace(:'schema')
+         WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(:'schema')
     LOOP
         EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, %I', r.fn, :'role');
     END LOOP;

@@ -3,5 +3,5 @@
 CREATE TABLE IF NOT EXISTS :"schema".session (
     sess_id    text PRIMARY KEY,
     sess_data  text,
-    expiration timestamptz DEFAULT now() + interval '1 day'
+    expiration timestamptz DEFAULT pg_catalog.now() + interval '1 day'
 );

@@ -16,7 +16,7 @@ SELECT r.oid IS NOT NULL AS role_exists,
        -- databases and tablespaces it owns.
        (SELECT pg_catalog.count(*)::int
           FROM pg_catalog.pg_shdepend d
-         WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass
+         WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_authid'::regclass
            AND d.refobjid = r.oid
            AND d.deptype = 'o') AS owned,
        f.oid IS NOT NULL AS function_exists,

@@ -15,6 +15,6 @@ SELECT a.pid,
    AND l.pid <> pg_catalog.pg_backend_pid()
    AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
    AND l.relation IN (SELECT c.oid FROM pg_catalog.pg_class c
-                       WHERE c.relnamespace = pg_catalog.to_regnamespace(:'schema'))
+                       WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(:'schema'))
  GROUP BY a.pid, a.application_name, a.usename, a.state, a.xact_start, a.query_start, a.query
  ORDER BY a.pid

@@ -25,12 +25,12 @@ ns AS (
 foreign_objects AS (
     SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) AS what
       FROM pg_catalog.pg_depend d, ns
-     WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
        AND d.refobjid = ns.oid
        AND d.deptype = 'n'
        AND NOT EXISTS (
            SELECT FROM pg_catalog.pg_class c
-            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+            WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
               AND c.oid = d.objid
               AND c.relname = 'session'
               AND c.relkind IN ('r', 'p')
@@ -39,7 +39,7 @@ foreign_objects AS (
                                  AND a.attname NOT IN ('sess_id', 'sess_data', 'expiration')))
        AND NOT EXISTS (
            SELECT FROM pg_catalog.pg_proc p
-            WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+            WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
               AND p.oid = d.objid
               AND p.proname IN ('set_session_data', 'get_session_data', 'destroy_session',
                                 'clear_sessions', 'count_sessions', 'remove_expired',
@@ -66,7 +66,7 @@ deps AS (
            d.dbid = 0 AS shared
       FROM roles r
       JOIN pg_catalog.pg_shdepend d
-        ON d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND d.refobjid = r.oid
+        ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_authid'::pg_catalog.regclass AND d.refobjid OPERATOR(pg_catalog.=) r.oid
      WHERE d.deptype <> 'p'
 ),
 outside AS (
@@ -94,7 +94,7 @@ outside AS (
                              false))
         -- Shared objects: CONNECT or TEMPORARY on a database is what any application role
         -- needs; owning a database or tablespace, or any other shared privilege, is not.
-        OR (shared AND NOT (classid = 'pg_catalog.pg_database'::pg_catalog.regclass
+        OR (shared AND NOT (classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_database'::pg_catalog.regclass
                             AND deptype = 'a'))
         OR (which = 'role' AND deptype = 'o' AND NOT here AND NOT shared)
 ),

@@ -23,7 +23,7 @@ tool_functions AS (
 reach (classid, objid) AS (
     SELECT d.classid, d.objid
       FROM pg_catalog.pg_depend d, ns
-     WHERE d.refclassid = 'pg_catalog.pg_namespace'::regclass AND d.refobjid = ns.oid
+     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::regclass AND d.refobjid OPERATOR(pg_catalog.=) ns.oid
     UNION
     SELECT d.classid, d.objid
       FROM pg_catalog.pg_depend d
@@ -32,34 +32,34 @@ reach (classid, objid) AS (
 ),
 judged AS (
     SELECT r.classid, r.objid,
-           CASE r.classid
-               WHEN 'pg_catalog.pg_class'::regclass THEN
+           CASE
+               WHEN r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass THEN
                    EXISTS (SELECT FROM tbl WHERE tbl.oid = r.objid)
                    OR EXISTS (SELECT FROM pg_catalog.pg_index i, tbl
                                WHERE i.indexrelid = r.objid AND i.indrelid = tbl.oid AND tbl.relname = 'session'
                                  AND (i.indisprimary
-                                      OR i.indexrelid = pg_catalog.to_regclass(pg_catalog.format('%I.expire_idx', :'schema'))))
+                                      OR i.indexrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.format('%I.expire_idx', :'schema'))))
                    OR EXISTS (SELECT FROM pg_catalog.pg_class c
-                               WHERE c.oid = r.objid AND c.relnamespace = 'pg_toast'::regnamespace)
-               WHEN 'pg_catalog.pg_type'::regclass THEN
+                               WHERE c.oid OPERATOR(pg_catalog.=) r.objid AND c.relnamespace OPERATOR(pg_catalog.=) 'pg_toast'::regnamespace)
+               WHEN r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::regclass THEN
                    EXISTS (SELECT FROM pg_catalog.pg_type t, tbl
                             WHERE t.oid = r.objid AND (t.oid = tbl.reltype OR t.typelem = tbl.reltype))
                    -- PostgreSQL 13 gives a TOAST table a row type too (14 stopped).
                    OR EXISTS (SELECT FROM pg_catalog.pg_type t
                                 JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
-                               WHERE t.oid = r.objid AND c.relnamespace = 'pg_toast'::regnamespace)
+                               WHERE t.oid OPERATOR(pg_catalog.=) r.objid AND c.relnamespace OPERATOR(pg_catalog.=) 'pg_toast'::regnamespace)
                -- p: the primary key; n: PostgreSQL 18 records NOT NULL as a constraint too.
-               WHEN 'pg_catalog.pg_constraint'::regclass THEN
+               WHEN r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::regclass THEN
                    EXISTS (SELECT FROM pg_catalog.pg_constraint k, tbl
                             WHERE k.oid = r.objid AND k.conrelid = tbl.oid
                               AND (k.contype = 'n' OR (k.contype = 'p' AND tbl.relname = 'session')))
-               WHEN 'pg_catalog.pg_attrdef'::regclass THEN
+               WHEN r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::regclass THEN
                    EXISTS (SELECT FROM pg_catalog.pg_attrdef a, tbl
                             WHERE a.oid = r.objid AND a.adrelid = tbl.oid)
-               WHEN 'pg_catalog.pg_trigger'::regclass THEN
+               WHEN r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::regclass THEN
                    EXISTS (SELECT FROM pg_catalog.pg_trigger g, tbl
                             WHERE g.oid = r.objid AND g.tgrelid = tbl.oid AND tbl.relname = 'session' AND g.tgname = 'delete_expired_trig')
-               WHEN 'pg_catalog.pg_proc'::regclass THEN
+               WHEN r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::regclass THEN
                    r.objid IN (SELECT oid FROM tool_functions)
                ELSE false
            END AS tool
@@ -68,14 +68,14 @@ judged AS (
 -- A view is reached through its rewrite rule: name the view.
 SELECT COALESCE((SELECT pg_catalog.pg_describe_object('pg_catalog.pg_class'::regclass, w.ev_class, 0)
                    FROM pg_catalog.pg_rewrite w
-                  WHERE j.classid = 'pg_catalog.pg_rewrite'::regclass AND w.oid = j.objid AND w.rulename = '_RETURN'),
+                  WHERE j.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::regclass AND w.oid OPERATOR(pg_catalog.=) j.objid AND w.rulename OPERATOR(pg_catalog.=) '_RETURN'),
                 pg_catalog.pg_describe_object(j.classid, j.objid, 0)) AS object,
        j.tool,
        NOT j.tool
-         OR j.classid = 'pg_catalog.pg_proc'::regclass
-         OR j.classid = 'pg_catalog.pg_trigger'::regclass
-         OR (j.classid = 'pg_catalog.pg_class'::regclass
+         OR j.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::regclass
+         OR j.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::regclass
+         OR (j.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass
              AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
-                              WHERE c.oid = j.objid AND c.relnamespace = 'pg_toast'::regnamespace)) AS shown
+                              WHERE c.oid OPERATOR(pg_catalog.=) j.objid AND c.relnamespace OPERATOR(pg_catalog.=) 'pg_toast'::regnamespace)) AS shown
   FROM judged j
  ORDER BY j.tool DESC, 1

@@ -38,13 +38,13 @@ foreign_deps AS (
                    || ' object(s) in database ' || pg_catalog.quote_ident(db.datname)
            END AS what
       FROM pg_catalog.pg_shdepend d
-      JOIN r ON d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.refobjid = r.oid
+      JOIN r ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_authid'::regclass AND d.refobjid OPERATOR(pg_catalog.=) r.oid
       CROSS JOIN here
       LEFT JOIN pg_catalog.pg_database db ON db.oid = d.dbid
      WHERE NOT (d.dbid = here.oid
-            AND ((d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = (SELECT oid FROM ns))
-                  OR (d.classid = 'pg_catalog.pg_class'::regclass AND d.objid IN (SELECT oid FROM tbl))
-                  OR (d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid IN (SELECT oid FROM tool_functions))))
+            AND ((d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::regclass AND d.objid OPERATOR(pg_catalog.=) (SELECT oid FROM ns))
+                  OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass AND d.objid IN (SELECT oid FROM tbl))
+                  OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::regclass AND d.objid IN (SELECT oid FROM tool_functions))))
     UNION
     -- Memberships, except the one PostgreSQL 16+ gives the (non-superuser) role that created it.
     SELECT pg_catalog.format('is a member of role %s', m.roleid::regrole::text)

@@ -446,6 +446,7 @@ mod tests {
             let mut vars: Vec<(&str, &str)> = run.iter().map(|(k, v)| (*k, v.as_str())).collect();
             vars.extend(c.vars.iter().map(|(k, v)| (*k, v.as_str())));
             vars.push(("description", "d"));
+            vars.push(("pgtap", "tap"));
             template::render(c.sql, &vars).unwrap_or_else(|e| panic!("{}: {e}", c.name));
         }
         let vars: Vec<(&str, &str)> = run.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -15,10 +15,25 @@ use crate::names::Names;
 pub struct Server {
     pub version_num: i32,
     pub version: String,
+    /// The schema of the installed pgtap extension, if there is one.
     pub pgtap_schema: Option<String>,
+    /// Why the installed pgTAP is not to be trusted (sql/tool/server.sql), if it is not.
+    pub pgtap_distrust: Option<String>,
+    /// The script of a private copy, read when the installed pgTAP is not to be trusted.
+    pub pgtap_script: Option<String>,
     pub pgtap_available: bool,
     pub superuser: bool,
     pub current_user: String,
+}
+
+impl Server {
+    /// The installed pgTAP's schema when the checks may use it.
+    fn trusted_pgtap(&self) -> Option<&str> {
+        match (&self.pgtap_schema, &self.pgtap_distrust) {
+            (Some(schema), None) => Some(schema),
+            _ => None,
+        }
+    }
 }
 
 /// The oldest major whose catalogs the checks and steps are tested against.
@@ -28,10 +43,12 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
     let row = client
         .query_one(include_str!("../../sql/tool/server.sql"), &[])
         .map_err(|e| Error::from_db("reading the server's version", &e))?;
-    let s = Server {
+    let mut s = Server {
         version_num: row.get("version_num"),
         version: row.get("version"),
         pgtap_schema: row.get("pgtap_schema"),
+        pgtap_distrust: row.get("pgtap_distrust"),
+        pgtap_script: None,
         pgtap_available: row.get("pgtap_available"),
         superuser: row.get::<_, Option<bool>>("superuser").unwrap_or(false),
         current_user: row.get("current_user"),
@@ -48,31 +65,78 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
             s.version_num / 10000
         )));
     }
+    if let (Some(schema), Some(why)) = (&s.pgtap_schema, &s.pgtap_distrust) {
+        let version: Option<String> = row.get("pgtap_version");
+        s.pgtap_script = Some(pgtap_script(client, version.as_deref()).map_err(|reason| {
+            Error::Prerequisite(format!(
+                "the pgTAP installed in schema {schema} is not trusted ({why}), and a private copy cannot be loaded ({reason}); nothing was run: have a superuser own pgTAP and its schema (DROP EXTENSION pgtap; CREATE EXTENSION pgtap SCHEMA <a schema only superusers may create in>), or connect as a superuser on a server with pgTAP's files"
+            ))
+        })?);
+    }
     Ok(s)
+}
+
+/// The extension script of a private copy of pgTAP, or why it cannot be read.
+fn pgtap_script(
+    client: &mut postgres::Client,
+    version: Option<&str>,
+) -> std::result::Result<String, String> {
+    let version = version.ok_or("the server has no pgTAP files")?;
+    let sql = template::render(
+        include_str!("../../sql/tool/pgtap_script.sql"),
+        &[("version", version)],
+    )
+    .map_err(|e| e.to_string())?;
+    let row = client.query_opt(sql.as_str(), &[]).map_err(|e| {
+        e.as_db_error()
+            .map(|d| format!("reading its script: {}", one_line(d.message())))
+            .unwrap_or_else(|| one_line(&e.to_string()))
+    })?;
+    row.and_then(|r| r.get::<_, Option<String>>("script"))
+        .ok_or_else(|| "the server's configuration names no share directory".to_string())
 }
 
 /// pgTAP ready for one transaction.
 pub struct PgTap {
-    /// Schema to put on the search_path while checks run.
+    /// The schema the checks resolve pgTAP through: a trusted installed copy, or a private one.
     pub schema: String,
-    /// Set when the tool loaded pgTAP itself and must drop it before committing.
-    pub loaded: bool,
+    loaded: Loaded,
+}
+
+/// How the copy in use came to be, and so how it goes away.
+enum Loaded {
+    /// The installed, trusted extension: nothing to undo.
+    Installed,
+    /// CREATE EXTENSION into a private schema (no pgtap extension existed).
+    Extension,
+    /// The extension script run into a private schema (an untrusted pgtap extension exists).
+    Script,
 }
 
 impl PgTap {
     pub fn prepare(tx: &mut Transaction, server: &Server) -> Result<PgTap> {
-        if let Some(schema) = &server.pgtap_schema {
+        if let Some(schema) = server.trusted_pgtap() {
             return Ok(PgTap {
-                schema: schema.clone(),
-                loaded: false,
+                schema: schema.to_string(),
+                loaded: Loaded::Installed,
+            });
+        }
+        let schema = format!("connect_pg_admin_pgtap_{}", std::process::id());
+        let vars = [("pgtap_schema", schema.as_str())];
+        if let Some(script) = &server.pgtap_script {
+            let sql =
+                template::render(include_str!("../../sql/tool/load_pgtap_script.sql"), &vars)?;
+            tx.batch_execute(&sql)
+                .and_then(|()| tx.batch_execute(script))
+                .and_then(|()| tx.batch_execute("SET LOCAL search_path = pg_catalog, pg_temp"))
+                .map_err(|e| Error::from_db("loading a private copy of pgTAP", &e))?;
+            return Ok(PgTap {
+                schema,
+                loaded: Loaded::Script,
             });
         }
         take_pgtap_lock(tx)?;
-        let schema = format!("connect_pg_admin_pgtap_{}", std::process::id());
-        let sql = template::render(
-            include_str!("../../sql/tool/load_pgtap.sql"),
-            &[("pgtap_schema", &schema)],
-        )?;
+        let sql = template::render(include_str!("../../sql/tool/load_pgtap.sql"), &vars)?;
         tx.batch_execute(&sql).map_err(|e| match Error::from_db("loading pgTAP", &e) {
             Error::Refused(_) => Error::Refused(format!(
                 "pgTAP is not installed in this database and {} may not load it ({}); run CREATE EXTENSION pgtap as a superuser, or connect as one",
@@ -83,21 +147,20 @@ impl PgTap {
         })?;
         Ok(PgTap {
             schema,
-            loaded: true,
+            loaded: Loaded::Extension,
         })
     }
 
     /// Drops what `prepare` loaded, so a committing transaction leaves no trace of pgTAP.
     pub fn unload(&self, tx: &mut Transaction) -> Result<()> {
-        if self.loaded {
-            let sql = template::render(
-                include_str!("../../sql/tool/unload_pgtap.sql"),
-                &[("pgtap_schema", &self.schema)],
-            )?;
-            tx.batch_execute(&sql)
-                .map_err(|e| Error::from_db("removing pgTAP", &e))?;
-        }
-        Ok(())
+        let file = match self.loaded {
+            Loaded::Installed => return Ok(()),
+            Loaded::Extension => include_str!("../../sql/tool/unload_pgtap.sql"),
+            Loaded::Script => include_str!("../../sql/tool/unload_pgtap_script.sql"),
+        };
+        let sql = template::render(file, &[("pgtap_schema", &self.schema)])?;
+        tx.batch_execute(&sql)
+            .map_err(|e| Error::from_db("removing pgTAP", &e))
     }
 }
 
@@ -160,19 +223,23 @@ pub fn run(tx: &mut Transaction, names: &Names, pgtap: &PgTap) -> Result<Outcome
     let mut pass = tx
         .savepoint("connect_pg_admin_checks")
         .map_err(|e| Error::from_db("starting the checks", &e))?;
+    // pgTAP's functions call one another unqualified, so its schema is on the path while the
+    // checks run; pg_temp last, so that no temporary object shadows a catalog or pgTAP name.
     let search_path = format!(
-        "SET LOCAL search_path = pg_catalog, {}",
+        "SET LOCAL search_path = pg_catalog, {}, pg_temp",
         template::quote_ident(&pgtap.schema)
     );
-    let mut tap = String::new();
+    let tap = template::quote_ident(&pgtap.schema);
+    let mut out = String::new();
     // no_plan: pgTAP then prints the plan last, after every diagnostic, so the parser reads
     // the last check's diagnostics too.
-    tap.push_str(&collect(
+    out.push_str(&collect(
         &mut pass,
-        &format!("{search_path}; SELECT * FROM no_plan()"),
+        &format!("{search_path}; SELECT * FROM {tap}.no_plan()"),
     )?);
 
-    let base: Vec<(&str, &str)> = run_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut base: Vec<(&str, &str)> = run_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    base.push(("pgtap", &pgtap.schema));
     let mut scratch_error: Option<String> = None;
     let mut scratch_done = false;
     for check in &checks {
@@ -185,26 +252,29 @@ pub fn run(tx: &mut Transaction, names: &Names, pgtap: &PgTap) -> Result<Outcome
         }
         let label = format!("{}: {}", check.name, check.description);
         let text = match (&scratch_error, catalog::is_behaviour(&check.name)) {
-            (Some(err), true) => failure(&mut pass, &label, err)?,
+            (Some(err), true) => failure(&mut pass, &tap, &label, err)?,
             _ => {
                 let sql = render_check(check, &base, &label)?;
                 match guarded_collect(&mut pass, &sql)? {
                     Ok(text) => text,
-                    Err(e) => failure(&mut pass, &label, &e)?,
+                    Err(e) => failure(&mut pass, &tap, &label, &e)?,
                 }
             }
         };
-        tap.push_str(&text);
+        out.push_str(&text);
     }
-    tap.push_str(&collect(&mut pass, "SELECT * FROM finish()")?);
+    out.push_str(&collect(
+        &mut pass,
+        &format!("SELECT * FROM {tap}.finish()"),
+    )?);
     pass.rollback()
         .map_err(|e| Error::from_db("ending the checks", &e))?;
-    let results = parse(&tap, &checks)?;
+    let results = parse(&out, &checks)?;
     // pgTAP's stream uses nothing of TAP 14 (no subtests, no pragmas), and Perl's prove (3.44)
     // rejects a stream that declares version 14; every TAP 14 consumer reads version 13.
     Ok(Outcome {
         results,
-        tap: format!("TAP version 13\n{tap}"),
+        tap: format!("TAP version 13\n{out}"),
     })
 }
 
@@ -273,9 +343,9 @@ fn guarded(tx: &mut Transaction, sql: &str) -> std::result::Result<(), String> {
 }
 
 /// A check that could not run is a failing test point, numbered by pgTAP like any other.
-fn failure(tx: &mut Transaction, label: &str, error: &str) -> Result<String> {
+fn failure(tx: &mut Transaction, tap: &str, label: &str, error: &str) -> Result<String> {
     let sql = format!(
-        "SELECT ok(false, {}), diag({})",
+        "SELECT {tap}.ok(false, {}), {tap}.diag({})",
         template::quote_literal(label),
         template::quote_literal(&format!("could not run: {error}"))
     );

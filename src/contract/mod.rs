@@ -3,4 +3,6 @@
 
 pub mod catalog;
 pub mod checks;
+#[cfg(test)]
+mod sql_lint;
 pub mod template;
