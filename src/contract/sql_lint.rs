@@ -397,14 +397,16 @@ pub fn violations(sql: &str) -> Vec<(usize, String, &'static str)> {
                     cases.pop();
                 }
             }
-            Tok::Word(w) if w == "when" && cases.last() == Some(&true) => {
-                if is_reg(operand(&toks, i + 1, true)) {
-                    found.push((
-                        t.line,
-                        "CASE ... WHEN".to_string(),
-                        "a simple CASE compares with an unqualified =: write CASE WHEN x OPERATOR(pg_catalog.=) ...",
-                    ));
-                }
+            Tok::Word(w)
+                if w == "when"
+                    && cases.last() == Some(&true)
+                    && is_reg(operand(&toks, i + 1, true)) =>
+            {
+                found.push((
+                    t.line,
+                    "CASE ... WHEN".to_string(),
+                    "a simple CASE compares with an unqualified =: write CASE WHEN x OPERATOR(pg_catalog.=) ...",
+                ));
             }
             _ => {}
         }
