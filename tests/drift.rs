@@ -12,61 +12,8 @@
 use std::sync::OnceLock;
 
 use crate::support::failing_checks as failing;
-use crate::support::{cluster, private_cluster, Cluster, Run, TestDb};
+use crate::support::{private_cluster, Cluster, Run, Store};
 use crate::upgrade::applied;
-
-/// One session store on its own names: schema = the database's name, role = `<schema>_app`,
-/// owner = `<schema>_owner`.
-pub(crate) struct Store {
-    pub db: TestDb,
-    pub schema: String,
-    pub role: String,
-    pub owner: String,
-}
-
-impl Store {
-    pub fn on(cluster: &'static Cluster, hint: &str) -> Store {
-        let db = cluster.create_db(hint);
-        let schema = db.name().to_string();
-        Store {
-            role: format!("{schema}_app"),
-            owner: format!("{schema}_owner"),
-            schema,
-            db,
-        }
-    }
-
-    pub fn cli(&self, args: &[&str]) -> Run {
-        self.db.cli(&self.args(args))
-    }
-
-    /// The arguments `cli` puts before `args`.
-    pub fn args<'a>(&'a self, args: &[&'a str]) -> Vec<&'a str> {
-        let mut all = vec![
-            "--schema",
-            self.schema.as_str(),
-            "--role",
-            self.role.as_str(),
-        ];
-        all.extend_from_slice(args);
-        all
-    }
-
-    /// `{schema}`, `{role}`, `{owner}` replaced by this store's names.
-    pub fn render(&self, sql: &str) -> String {
-        sql.replace("{schema}", &self.schema)
-            .replace("{role}", &self.role)
-            .replace("{owner}", &self.owner)
-    }
-
-    pub fn sql(&self, sql: &str) {
-        let sql = self.render(sql);
-        self.db
-            .client()
-            .batch_execute(&sql)
-            .unwrap_or_else(|e| panic!("{}\n{sql}", crate::support::pg_error(&e)));
-    }
-}
 
 fn sorted(names: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
@@ -82,7 +29,7 @@ enum Then {
 }
 
 fn drift(case: &str, sql: &str, expect: &[&str], then: Then) {
-    let s = Store::on(cluster(), case);
+    let s = Store::new(case);
     let install = s.cli(&["install"]);
     assert_eq!(install.code, 0, "{case}: initial install\n{install}");
 
@@ -359,8 +306,7 @@ fn dry_run_changes_nothing_and_prints_the_sql(s: &Store, expect_failing: &[&str]
 #[test]
 fn dry_run_on_a_fresh_database_changes_nothing() {
     let cluster = quiet_cluster();
-    let _one_at_a_time = cluster.global_lock();
-    let s = Store::on(cluster, "dry_fresh");
+    let s = Store::one_at_a_time(cluster, "dry_fresh");
     let all: Vec<String> = failing(&s.cli(&["verify"]));
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
     assert!(
@@ -373,8 +319,7 @@ fn dry_run_on_a_fresh_database_changes_nothing() {
 #[test]
 fn dry_run_on_a_drifted_database_changes_nothing() {
     let cluster = quiet_cluster();
-    let _one_at_a_time = cluster.global_lock();
-    let s = Store::on(cluster, "dry_drifted");
+    let s = Store::one_at_a_time(cluster, "dry_drifted");
     assert_eq!(s.cli(&["install"]).code, 0);
     s.sql(
         "DROP INDEX {schema}.expire_idx;

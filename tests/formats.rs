@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::interface::assert_snapshot;
-use crate::support::{bin, cluster, run, Run, TestDb};
+use crate::support::{assert_snapshot, bin, cluster, run, Run, TestDb};
 
 const FORMATS: &[&str] = &["human", "tap", "json", "junit"];
 

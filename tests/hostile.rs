@@ -12,49 +12,16 @@
 //! The schema is `web` (so the pinned search_path reads `web, pg_temp` as in the contract); the
 //! application role is named after the database, since roles are cluster-wide.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use postgres::error::SqlState;
-use postgres::{Client, NoTls};
+use postgres::Client;
 
-use crate::support::{cluster, TestDb};
+use crate::support::Store;
 
-struct Hostile {
-    db: TestDb,
-    role: String,
-    password: String,
-}
-
-impl Hostile {
-    fn installed(hint: &str) -> Hostile {
-        let db = cluster().create_db(hint);
-        let role = format!("{}_app", db.name());
-        db.cli(&["install", "--role", &role]).assert_code(0);
-        let password = format!("{role}-Pw-1");
-        db.client()
-            .batch_execute(&format!("ALTER ROLE {role} PASSWORD '{password}'"))
-            .expect("set the application role's password");
-        Hostile { db, role, password }
-    }
-
-    /// A connection as the application role; every notice it receives is collected.
-    fn app(&self) -> (Client, Arc<Mutex<Vec<String>>>) {
-        let notices = Arc::new(Mutex::new(Vec::new()));
-        let sink = notices.clone();
-        let client = self
-            .db
-            .cluster()
-            .config(self.db.name(), &self.role, &self.password)
-            .notice_callback(move |n| {
-                sink.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(n.message().to_string())
-            })
-            .connect(NoTls)
-            .expect("the application role logs in");
-        (client, notices)
-    }
+/// The store in the default schema `web`, installed, the application role with a password.
+fn installed(hint: &str) -> Store {
+    Store::in_default_schema(hint).installed().with_password()
 }
 
 /// Runs `sql` as the application role and asserts that the server refused it with `code`. The
@@ -94,7 +61,7 @@ fn denied(app: &mut Client, sql: &str) {
 
 /// The catalog state that must not change, whatever the application role tries: the schema's
 /// objects, their owners and ACLs, and the roles' attributes and memberships.
-fn guarded_state(h: &Hostile) -> Vec<String> {
+fn guarded_state(h: &Store) -> Vec<String> {
     h.db.query_strings(&format!(
         "SELECT format('%s owner=%s acl=%s', c.oid::regclass, c.relowner::regrole, c.relacl)
            FROM pg_class c WHERE c.relnamespace = 'web'::regnamespace
@@ -122,7 +89,7 @@ fn guarded_state(h: &Hostile) -> Vec<String> {
 
 #[test]
 fn the_application_role_cannot_touch_the_table() {
-    let h = Hostile::installed("hostile_table");
+    let h = installed("hostile_table");
     let before = guarded_state(&h);
     let (mut app, _) = h.app();
     for sql in [
@@ -157,7 +124,7 @@ fn the_application_role_cannot_touch_the_table() {
 
 #[test]
 fn the_application_role_cannot_change_or_add_to_the_schema() {
-    let h = Hostile::installed("hostile_schema");
+    let h = installed("hostile_schema");
     let before = guarded_state(&h);
     let (mut app, _) = h.app();
     for sql in [
@@ -192,7 +159,7 @@ fn the_application_role_cannot_change_or_add_to_the_schema() {
 
 #[test]
 fn the_application_role_cannot_gain_rights() {
-    let h = Hostile::installed("hostile_rights");
+    let h = installed("hostile_rights");
     let before = guarded_state(&h);
     let (mut app, _) = h.app();
     let me = &h.role;
@@ -244,7 +211,7 @@ fn the_application_role_cannot_gain_rights() {
 
 #[test]
 fn the_application_role_cannot_read_what_is_not_its_own() {
-    let h = Hostile::installed("hostile_read");
+    let h = installed("hostile_read");
     let dblink =
         h.db.query_strings("SELECT count(*) FROM pg_available_extensions WHERE name = 'dblink'")
             == ["1"];
@@ -368,7 +335,7 @@ SET search_path = pg_temp, public, web, pg_catalog;
 
 #[test]
 fn planted_objects_never_run_with_the_owners_rights() {
-    let h = Hostile::installed("hostile_plant");
+    let h = installed("hostile_plant");
     // PostgreSQL 14 and older let every role create objects in public; 15 and later do not,
     // unless an administrator granted it. Grant it, so the test means the same everywhere.
     h.db.client()
@@ -503,7 +470,7 @@ fn planted_objects_never_run_with_the_owners_rights() {
 fn a_search_path_saved_on_the_role_changes_nothing_either() {
     // ALTER ROLE ... SET is something an ordinary role may do to itself: every new session of
     // the application then starts with public before pg_catalog.
-    let h = Hostile::installed("hostile_role_path");
+    let h = installed("hostile_role_path");
     h.db.client()
         .batch_execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
         .expect("grant");
@@ -548,7 +515,7 @@ fn noise(len: usize, mut seed: u64) -> String {
 
 #[test]
 fn any_text_is_stored_and_returned_unchanged() {
-    let h = Hostile::installed("hostile_data");
+    let h = installed("hostile_data");
     let (mut app, _) = h.app();
     let binary_looking: String = (1u32..=255).filter_map(char::from_u32).collect();
     let megabyte = noise(1 << 20, 0x9E37_79B9_7F4A_7C15);
@@ -651,7 +618,7 @@ fn any_text_is_stored_and_returned_unchanged() {
 fn a_session_id_too_large_for_the_index_is_refused_cleanly() {
     // Data may be any size; an id must fit in a btree entry (about 2.7 kB). A 1 MB id is a
     // clean error for that one call, and nothing is stored.
-    let h = Hostile::installed("hostile_big_id");
+    let h = installed("hostile_big_id");
     let (mut app, _) = h.app();
     let id = noise(1 << 20, 42);
     let err = app
@@ -680,7 +647,7 @@ fn without_the_pinned_search_path_the_planted_objects_would_run_as_the_owner() {
     // The control for the test above: a definer function whose search_path is not pinned (a
     // wrong install) is hijacked by the very same planted objects, and the side effects show
     // it. So their absence above means something.
-    let h = Hostile::installed("hostile_control");
+    let h = installed("hostile_control");
     h.db.client()
         .batch_execute(
             "GRANT CREATE ON SCHEMA public TO PUBLIC;

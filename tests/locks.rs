@@ -14,8 +14,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::drift::Store;
-use crate::support::{cluster, private_cluster, Cluster};
+use crate::support::{cluster, private_cluster, Cluster, Store};
 use crate::upgrade::applied;
 
 fn quiet_cluster() -> &'static Cluster {

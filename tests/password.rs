@@ -10,109 +10,25 @@ use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use postgres::error::SqlState;
-
-use crate::support::{cluster, private_cluster, run, Cluster, Run, TestDb};
+use crate::support::{cluster, private_cluster, run, Run, Store};
 
 const USAGE: i32 = 2;
 const CONNECTION: i32 = 3;
 const REFUSED: i32 = 4;
 
-static NEXT: AtomicUsize = AtomicUsize::new(1);
-
-/// One test's database, schema and application role.
-struct Fixture {
-    db: TestDb,
-    schema: String,
-    role: String,
-    // Dropped last: the database goes before other tests may touch roles again.
-    _lock: MutexGuard<'static, ()>,
+/// A store of the test's own, holding the cluster's global lock (see the module's comment).
+fn fixture(hint: &str) -> Store {
+    Store::one_at_a_time(cluster(), &format!("pw_{hint}"))
 }
 
-impl Fixture {
-    fn new(hint: &str) -> Fixture {
-        Fixture::on(cluster(), hint)
-    }
-
-    fn on(cluster: &'static Cluster, hint: &str) -> Fixture {
-        let lock = cluster.global_lock();
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        Fixture {
-            db: cluster.create_db(&format!("pw_{hint}")),
-            schema: format!("pw_s{n}"),
-            role: format!("pw_r{n}"),
-            _lock: lock,
-        }
-    }
-
-    /// A database with the session store installed (the role has no password yet).
-    fn installed(hint: &str) -> Fixture {
-        let f = Fixture::new(hint);
-        f.cli(&["install"]).assert_code(0);
-        f
-    }
-
-    fn args<'a>(&'a self, args: &[&'a str]) -> Vec<&'a str> {
-        let mut all = vec![
-            "--schema",
-            self.schema.as_str(),
-            "--role",
-            self.role.as_str(),
-        ];
-        all.extend_from_slice(args);
-        all
-    }
-
-    fn cli(&self, args: &[&str]) -> Run {
-        self.db.cli(&self.args(args))
-    }
-
-    fn cli_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
-        self.db.cli_with(&self.args(args), &[], Some(stdin))
-    }
-
-    /// The role's stored verifier (pg_authid.rolpassword), None when it has no password.
-    fn stored(&self) -> Option<String> {
-        let rows = self.db.query_strings(&format!(
-            "select coalesce(rolpassword, 'NULL') from pg_authid where rolname = '{}'",
-            self.role
-        ));
-        rows.into_iter().next().filter(|p| p != "NULL")
-    }
-
-    /// Ok when `password` logs in as the role (and the session is that role); Err with the
-    /// SQLSTATE otherwise.
-    fn login(&self, password: &str) -> Result<(), String> {
-        match self.db.client_as(&self.role, password) {
-            Ok(mut c) => {
-                let user: String = c
-                    .query_one("select current_user::text", &[])
-                    .expect("current_user")
-                    .get(0);
-                assert_eq!(user, self.role);
-                Ok(())
-            }
-            Err(e) => Err(e
-                .code()
-                .map(|c| c.code().to_string())
-                .unwrap_or_else(|| e.to_string())),
-        }
-    }
-
-    #[track_caller]
-    fn assert_login_refused(&self, password: &str) {
-        assert_eq!(
-            self.login(password),
-            Err(SqlState::INVALID_PASSWORD.code().to_string()),
-            "password {password:?} must not log in as {}",
-            self.role
-        );
-    }
+/// A database with the session store installed (the role has no password yet).
+fn installed(hint: &str) -> Store {
+    fixture(hint).installed()
 }
 
 /// 200 characters: leading and trailing spaces, both quotes, backslashes, non-ASCII letters.
@@ -135,7 +51,7 @@ fn unique_password(tag: &str) -> String {
 
 #[test]
 fn the_new_password_logs_in_and_the_old_one_no_longer_does() {
-    let f = Fixture::installed("new_and_old");
+    let f = installed("new_and_old");
     assert_eq!(f.stored(), None, "install gives the role no password");
     f.assert_login_refused("");
 
@@ -164,7 +80,7 @@ fn the_new_password_logs_in_and_the_old_one_no_longer_does() {
 
 #[test]
 fn the_plaintext_never_reaches_the_log_pg_stat_activity_or_the_process_list() {
-    let f = Fixture::installed("nowhere");
+    let f = installed("nowhere");
     let password = unique_password("never-seen");
     let mut admin = f.db.client();
 
@@ -253,7 +169,7 @@ fn the_plaintext_never_reaches_the_log_pg_stat_activity_or_the_process_list() {
 
 #[test]
 fn without_the_right_to_silence_the_log_only_the_verifier_is_logged() {
-    let f = Fixture::installed("createrole_admin");
+    let f = installed("createrole_admin");
     let admin_role = format!("{}_admin", f.role);
     let admin_pw = unique_password("admin");
     let mut grant = String::new();
@@ -298,7 +214,7 @@ fn without_the_right_to_silence_the_log_only_the_verifier_is_logged() {
 
 #[test]
 fn stdin_and_file_take_quotes_backslashes_spaces_and_non_ascii_letters() {
-    let f = Fixture::installed("awkward");
+    let f = installed("awkward");
     let awkward = awkward_password();
     f.cli_stdin(
         &["set-password", "--password-stdin"],
@@ -328,7 +244,7 @@ fn stdin_and_file_take_quotes_backslashes_spaces_and_non_ascii_letters() {
 /// Runs `run` and asserts that it failed with `code` and `message`, that the catalog snapshot
 /// and the role's verifier are what they were, and that no password is in the output.
 #[track_caller]
-fn assert_refused(f: &Fixture, code: i32, message: &str, run: impl FnOnce() -> Run) {
+fn assert_refused(f: &Store, code: i32, message: &str, run: impl FnOnce() -> Run) {
     let before = f.db.snapshot();
     let stored = f.stored();
     let run = run();
@@ -342,7 +258,7 @@ fn assert_refused(f: &Fixture, code: i32, message: &str, run: impl FnOnce() -> R
 
 #[test]
 fn bad_passwords_are_refused_and_change_nothing() {
-    let f = Fixture::installed("bad_input");
+    let f = installed("bad_input");
     f.cli_stdin(&["set-password", "--password-stdin"], b"kept\n")
         .assert_code(0);
 
@@ -392,7 +308,7 @@ fn bad_passwords_are_refused_and_change_nothing() {
 
 #[test]
 fn roles_that_are_not_the_application_role_are_refused() {
-    let f = Fixture::installed("not_ours");
+    let f = installed("not_ours");
     let mut admin = f.db.client();
     let other = format!("{}_x", f.role);
     let run_for = |role: &str, schema: &str| {
@@ -490,7 +406,7 @@ fn roles_that_are_not_the_application_role_are_refused() {
 
 #[test]
 fn a_role_without_the_right_to_alter_roles_is_refused() {
-    let f = Fixture::installed("no_createrole");
+    let f = installed("no_createrole");
     let weak = format!("{}_weak", f.role);
     let weak_pw = unique_password("weak");
     f.db.client()
@@ -509,7 +425,7 @@ fn a_role_without_the_right_to_alter_roles_is_refused() {
 
 #[test]
 fn generate_prints_exactly_one_line_that_logs_in() {
-    let f = Fixture::installed("generate");
+    let f = installed("generate");
     let run = f.cli(&["set-password", "--generate", "--check-login"]);
     run.assert_code(0);
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -536,7 +452,7 @@ fn generate_prints_exactly_one_line_that_logs_in() {
 
 #[test]
 fn check_login_reports_a_failed_login_and_still_prints_the_generated_password() {
-    let f = Fixture::installed("login_fails");
+    let f = installed("login_fails");
     let db = f.db.name().to_string();
     f.db.client()
         .batch_execute(&format!("revoke connect on database {db} from public"))
@@ -560,7 +476,7 @@ fn check_login_reports_a_failed_login_and_still_prints_the_generated_password() 
 fn check_login_uses_the_same_tls_settings() {
     // pg_hba is changed, so this runs on a cluster of its own.
     let c = private_cluster();
-    let f = Fixture::on(c, "tls");
+    let f = Store::one_at_a_time(c, "pw_tls");
     f.cli(&["install"]).assert_code(0);
     let hba = c.data_dir().join("pg_hba.conf");
     let rules = fs::read_to_string(&hba).expect("read pg_hba.conf");
@@ -599,7 +515,7 @@ fn check_login_uses_the_same_tls_settings() {
 
 #[test]
 fn install_creates_the_role_with_its_password_in_one_commit() {
-    let f = Fixture::new("install_password");
+    let f = fixture("install_password");
     let password = unique_password("from-install");
     let run = f.cli_stdin(
         &["install", "--password-stdin", "--check-login"],
@@ -628,7 +544,7 @@ fn install_creates_the_role_with_its_password_in_one_commit() {
 
 #[test]
 fn install_rolls_everything_back_when_the_password_is_refused() {
-    let f = Fixture::new("install_refused");
+    let f = fixture("install_refused");
     assert_refused(&f, USAGE, "the password is empty", || {
         f.cli_stdin(&["install", "--password-stdin"], b"\n")
     });
@@ -660,7 +576,7 @@ fn install_rolls_everything_back_when_the_password_is_refused() {
 
 #[test]
 fn install_rolls_everything_back_when_setting_the_password_fails() {
-    let f = Fixture::new("install_password_fails");
+    let f = fixture("install_password_fails");
     // A clean role that install adopts without changing its row; another session holds that
     // row locked, so only the password change (the last thing before the commit) has to wait
     // for it, and gives up after --lock-timeout.
@@ -792,7 +708,7 @@ fn echo_off(tty: &OwnedFd) -> bool {
 
 #[test]
 fn the_prompt_asks_twice_on_a_real_terminal_and_refuses_a_mismatch() {
-    let f = Fixture::installed("prompt");
+    let f = installed("prompt");
     let typed = format!("typed at the terminal {}", unique_password("é"));
     let new_prompt = format!("New password for role {}: ", f.role);
     let repeat = "Repeat the new password: ";

@@ -59,6 +59,43 @@ pub fn private_cluster_of(bin: &Path) -> &'static Cluster {
     }
 }
 
+/// A cluster of PostgreSQL `major` for tests about a major other than the one under test:
+/// `scripts/pg-majors <major>` prepares its server (from its cache, or installs it), one
+/// cluster per major and test process. Panics when that fails: a test of that major must not
+/// pass without running.
+pub fn cluster_of_major(major: u32) -> &'static Cluster {
+    static MAJORS: Mutex<Vec<(u32, &'static Cluster)>> = Mutex::new(Vec::new());
+    let mut majors = MAJORS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, c)) = majors.iter().find(|(m, _)| *m == major) {
+        return c;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-majors");
+    let out = Command::new(&script)
+        .arg(major.to_string())
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let bin = stdout
+        .lines()
+        .find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some(major.to_string().as_str()))
+                .then(|| words.next())
+                .flatten()
+        })
+        .filter(|_| out.status.success())
+        .unwrap_or_else(|| {
+            panic!(
+                "scripts/pg-majors {major} did not give a bin dir ({}): {stdout}",
+                out.status
+            )
+        });
+    let c = private_cluster_of(Path::new(bin));
+    majors.push((major, c));
+    c
+}
+
 /// The OS user the server runs as when the tests run as root (PostgreSQL refuses root).
 pub(crate) struct ServerUser {
     pub name: String,
@@ -362,16 +399,8 @@ impl Cluster {
         self.major
     }
 
-    pub fn bin_dir(&self) -> &Path {
-        &self.bin
-    }
-
     pub fn data_dir(&self) -> &Path {
         &self.data
-    }
-
-    pub fn log_path(&self) -> &Path {
-        &self.log
     }
 
     /// The whole server log (every statement is logged: `log_statement = 'all'`). Shared by

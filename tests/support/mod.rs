@@ -1,28 +1,31 @@
 //! The integration-test harness: throwaway PostgreSQL clusters (`cluster()`,
 //! `cluster_without_pgtap()`, `private_cluster()`), a database per test (`Cluster::create_db`
 //! → `TestDb`, dropped on success and kept on failure), the real binary run against it
-//! (`TestDb::cli`, `bin()`, `Run`), and catalog snapshots for "nothing changed" assertions
-//! (`TestDb::snapshot`).
+//! (`TestDb::cli`, `bin()`, `Run`), a store of the test's own names (`Store`: schema, roles,
+//! the CLI with them, connections as the application role), catalog snapshots for "nothing
+//! changed" assertions (`TestDb::snapshot`) and output snapshots (`assert_snapshot`).
 //!
 //! Environment: `CPA_PG_BIN` (the PostgreSQL bin dir to test against), `CPA_PG_SHARE` (its
 //! share dir, if it cannot be found), `CPA_KEEP_CLUSTER=1` (leave the clusters running at
 //! exit), `CPA_CLI_TIMEOUT_SECS` (kill a CLI run after this long, default 120),
 //! `CPA_HARNESS_VERBOSE` (print where clusters start).
 
-// Each test module uses a different part of the harness; the parts one binary leaves unused
-// are not dead.
-#![allow(dead_code, unused_imports)]
-
 mod cluster;
 mod db;
+mod golden;
 mod install;
 mod run;
 mod snapshot;
+mod store;
 mod tls;
 
-pub use cluster::{cluster, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster};
+pub use cluster::{
+    cluster, cluster_of_major, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster,
+};
 pub use db::TestDb;
+pub use golden::assert_snapshot;
 pub use run::{bin, failing_checks, run, run_with_stdin, Run};
+pub use store::Store;
 
 use std::process::Command;
 
