@@ -2,7 +2,8 @@
 //! `cluster_without_pgtap()`, `private_cluster()`), a database per test (`Cluster::create_db`
 //! → `TestDb`, dropped on success and kept on failure), the real binary run against it
 //! (`TestDb::cli`, `bin()`, `Run`), and catalog snapshots for "nothing changed" assertions
-//! (`TestDb::snapshot`).
+//! (`TestDb::snapshot`), and streaming hot standbys of a private primary (`standby()`,
+//! `private_standby()`, `Cluster::start_standby`).
 //!
 //! Environment: `CPA_PG_BIN` (the PostgreSQL bin dir to test against), `CPA_PG_SHARE` (its
 //! share dir, if it cannot be found), `CPA_KEEP_CLUSTER=1` (leave the clusters running at
@@ -18,11 +19,13 @@ mod db;
 mod install;
 mod run;
 mod snapshot;
+mod standby;
 mod tls;
 
 pub use cluster::{cluster, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster};
 pub use db::TestDb;
 pub use run::{bin, failing_checks, run, run_with_stdin, Run};
+pub use standby::{private_standby, standby, Standby};
 
 use std::process::Command;
 
