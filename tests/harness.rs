@@ -430,3 +430,57 @@ fn cli_command_passes_dsn_and_password_through_the_environment() {
     });
     assert_eq!(killed.code, 128 + 9, "{killed}");
 }
+
+#[test]
+fn standby_streams_from_its_primary_and_refuses_writes() {
+    let pair = crate::support::standby();
+    let standby = pair.server();
+    assert_ne!(standby.port(), pair.primary().port());
+    assert_eq!(standby.major(), pair.primary().major());
+    let db = pair.primary().create_db("standby_streams");
+    db.query_strings(
+        "create table replicated(n int); insert into replicated values (42); \
+         select pg_catalog.pg_switch_wal()",
+    );
+    pair.catch_up();
+    assert_eq!(pair.query_strings(&db, "select n from replicated"), ["42"]);
+    assert_eq!(
+        pair.query_strings(&db, "select pg_catalog.pg_is_in_recovery()"),
+        ["t"]
+    );
+    assert_eq!(
+        pair.query_strings(&db, "show transaction_read_only"),
+        ["on"]
+    );
+    // The same authentication as every harness cluster: scram, and TLS signed by the test CA.
+    let hba = pair.query_strings(
+        &db,
+        "select pg_catalog.format('%s %s', type, auth_method) from pg_catalog.pg_hba_file_rules \
+         where database OPERATOR(pg_catalog.=) '{all}' order by line_number",
+    );
+    assert_eq!(
+        hba,
+        [
+            "local scram-sha-256",
+            "hostssl scram-sha-256",
+            "hostnossl scram-sha-256"
+        ]
+    );
+    let err = standby
+        .admin(db.name())
+        .batch_execute("create table t(n int)")
+        .expect_err("a standby accepts no writes");
+    assert_eq!(
+        err.code().map(|c| c.code()),
+        Some("25006"),
+        "{}",
+        pg_error(&err)
+    );
+    // Streaming, through the slot, not restored from an archive.
+    let senders = pair.primary().admin("postgres").query_one(
+        "select count(*) from pg_catalog.pg_stat_replication where state = 'streaming'",
+        &[],
+    );
+    assert_eq!(senders.map(|r| r.get::<_, i64>(0)).ok(), Some(1));
+    eprintln!("standby made by {}", pair.method());
+}

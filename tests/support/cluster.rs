@@ -110,7 +110,7 @@ impl ServerUser {
     }
 }
 
-fn server_user() -> Result<Option<&'static ServerUser>, String> {
+pub(super) fn server_user() -> Result<Option<&'static ServerUser>, String> {
     static USER: OnceLock<Result<Option<ServerUser>, String>> = OnceLock::new();
     USER.get_or_init(|| {
         // SAFETY: geteuid has no preconditions.
@@ -157,20 +157,20 @@ fn lookup_user(name: &str) -> Option<(u32, u32)> {
 
 /// A running throwaway cluster.
 pub struct Cluster {
-    label: &'static str,
-    base: PathBuf,
-    data: PathBuf,
-    bin: PathBuf,
-    socket_dir: PathBuf,
-    log: PathBuf,
-    ca_cert: PathBuf,
-    other_ca_cert: PathBuf,
-    port: u16,
-    password: String,
-    run_as: Option<&'static ServerUser>,
-    major: u32,
-    restart_lock: Mutex<()>,
-    global_lock: Mutex<()>,
+    pub(super) label: &'static str,
+    pub(super) base: PathBuf,
+    pub(super) data: PathBuf,
+    pub(super) bin: PathBuf,
+    pub(super) socket_dir: PathBuf,
+    pub(super) log: PathBuf,
+    pub(super) ca_cert: PathBuf,
+    pub(super) other_ca_cert: PathBuf,
+    pub(super) port: u16,
+    pub(super) password: String,
+    pub(super) run_as: Option<&'static ServerUser>,
+    pub(super) major: u32,
+    pub(super) restart_lock: Mutex<()>,
+    pub(super) global_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -491,7 +491,7 @@ impl Cluster {
         tail(&fs::read_to_string(&self.log).unwrap_or_default(), 40)
     }
 
-    fn pg_ctl(&self) -> PgCtl {
+    pub(super) fn pg_ctl(&self) -> PgCtl {
         PgCtl {
             bin: self.bin.clone(),
             run_as: self.run_as,
@@ -500,11 +500,11 @@ impl Cluster {
     }
 }
 
-const DIR_PREFIX: &str = "cpa-pg-";
+pub(super) const DIR_PREFIX: &str = "cpa-pg-";
 
 /// Where clusters live: `CPA_PG_TMPDIR`, else /dev/shm (tmpfs: initdb takes 0.3 s there
 /// against 1.3 s on this machine's ext4, whose file creation is slow), else the temp dir.
-fn scratch_dir() -> &'static Path {
+pub(super) fn scratch_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         if let Some(dir) = std::env::var_os("CPA_PG_TMPDIR") {
@@ -524,11 +524,11 @@ fn scratch_dir() -> &'static Path {
     })
 }
 
-fn keep_clusters() -> bool {
+pub(super) fn keep_clusters() -> bool {
     std::env::var("CPA_KEEP_CLUSTER").is_ok_and(|v| v == "1")
 }
 
-fn free_port() -> Result<u16, String> {
+pub(super) fn free_port() -> Result<u16, String> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").ctx(|| "bind 127.0.0.1:0 to find a port")?;
     Ok(listener
@@ -537,7 +537,7 @@ fn free_port() -> Result<u16, String> {
         .port())
 }
 
-fn write_harness_conf(
+pub(super) fn write_harness_conf(
     data: &Path,
     port: u16,
     socket_dir: &Path,
@@ -566,21 +566,21 @@ fn write_harness_conf(
     fs::write(data.join("harness.conf"), conf).ctx(|| "write harness.conf")
 }
 
-fn tail(text: &str, lines: usize) -> String {
+pub(super) fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Runs the server's programs, as the server user when we are root.
 #[derive(Clone)]
-struct PgCtl {
-    bin: PathBuf,
-    run_as: Option<&'static ServerUser>,
-    cwd: PathBuf,
+pub(super) struct PgCtl {
+    pub(super) bin: PathBuf,
+    pub(super) run_as: Option<&'static ServerUser>,
+    pub(super) cwd: PathBuf,
 }
 
 impl PgCtl {
-    fn command(&self, program: &str) -> Command {
+    pub(super) fn command(&self, program: &str) -> Command {
         let exe = self.bin.join(program);
         let mut cmd = match self.run_as {
             Some(user) => {
@@ -596,7 +596,7 @@ impl PgCtl {
         cmd
     }
 
-    fn start(&self, data: &Path, log: &Path) -> Result<(), String> {
+    pub(super) fn start(&self, data: &Path, log: &Path) -> Result<(), String> {
         let mut start = self.command("pg_ctl");
         start
             .args(["start", "-w", "-t", "60", "-s", "-D"])
@@ -615,7 +615,7 @@ fn runuser() -> &'static OsStr {
         .unwrap_or(OsStr::new("runuser"))
 }
 
-fn run_checked(mut cmd: Command, what: &str) -> Result<Output, String> {
+pub(super) fn run_checked(mut cmd: Command, what: &str) -> Result<Output, String> {
     let out = cmd.output().ctx(|| format!("run {what} ({cmd:?})"))?;
     if out.status.success() {
         Ok(out)
@@ -632,10 +632,10 @@ fn run_checked(mut cmd: Command, what: &str) -> Result<Output, String> {
 
 // ---- cleanup at exit ----------------------------------------------------------------------
 
-struct CleanupEntry {
-    base: PathBuf,
-    data: PathBuf,
-    pg_ctl: PgCtl,
+pub(super) struct CleanupEntry {
+    pub(super) base: PathBuf,
+    pub(super) data: PathBuf,
+    pub(super) pg_ctl: PgCtl,
 }
 
 static CLEANUP: Mutex<Vec<CleanupEntry>> = Mutex::new(Vec::new());
@@ -644,7 +644,7 @@ fn cleanup_list() -> MutexGuard<'static, Vec<CleanupEntry>> {
     CLEANUP.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn register_cleanup(entry: CleanupEntry) {
+pub(super) fn register_cleanup(entry: CleanupEntry) {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         // SAFETY: registering a plain extern "C" fn; it catches every panic itself.

@@ -3,7 +3,9 @@
 //! → `TestDb`, dropped on success and kept on failure), the real binary run against it
 //! (`TestDb::cli`, `bin()`, `Run`), a store of the test's own names (`Store`: schema, roles,
 //! the CLI with them, connections as the application role), catalog snapshots for "nothing
-//! changed" assertions (`TestDb::snapshot`) and output snapshots (`assert_snapshot`).
+//! changed" assertions (`TestDb::snapshot`), output snapshots (`assert_snapshot`) and
+//! streaming hot standbys of a private primary (`standby()`, `private_standby()`,
+//! `Cluster::start_standby`).
 //!
 //! Environment: `CPA_PG_BIN` (the PostgreSQL bin dir to test against), `CPA_PG_SHARE` (its
 //! share dir, if it cannot be found), `CPA_KEEP_CLUSTER=1` (leave the clusters running at
@@ -16,6 +18,7 @@ mod golden;
 mod install;
 mod run;
 mod snapshot;
+mod standby;
 mod store;
 mod tls;
 
@@ -25,6 +28,7 @@ pub use cluster::{
 pub use db::TestDb;
 pub use golden::assert_snapshot;
 pub use run::{bin, failing_checks, run, run_with_stdin, Run};
+pub use standby::{private_standby, standby, Standby};
 pub use store::Store;
 
 use std::process::Command;
