@@ -595,13 +595,13 @@ fn someone_elses_login_is_refused() {
         &db,
         &["install", "--role", &bob],
         REFUSED,
-        &[&format!("role {bob} already exists"), "owns table bob_data"],
+        &[&format!("role {bob} already exists"), "owns table public.bob_data"],
     );
     refused_unchanged(
         &db,
         &["install", "--role", &carol],
         REFUSED,
-        &["holds privileges on table reports"],
+        &["holds privileges on table public.reports"],
     );
     refused_unchanged(
         &db,

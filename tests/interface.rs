@@ -361,7 +361,7 @@ fn uninstall_refuses_when_anything_is_not_the_tools() {
         (
             "a view elsewhere on the session table",
             "create view public.sessions_view as select sess_id from ur.session",
-            "view sessions_view would be dropped",
+            "view public.sessions_view would be dropped",
             "drop view public.sessions_view",
         ),
         (
@@ -373,13 +373,13 @@ fn uninstall_refuses_when_anything_is_not_the_tools() {
         (
             "the app role holds a privilege on another table",
             "create table public.t_ur (x int); grant select on public.t_ur to ur_app",
-            "role ur_app holds privileges on table t_ur",
+            "role ur_app holds privileges on table public.t_ur",
             "drop table public.t_ur",
         ),
         (
             "the owner role owns something else",
             "create table public.t_owned (x int); alter table public.t_owned owner to ur_owner",
-            "role ur_owner owns table t_owned",
+            "role ur_owner owns table public.t_owned",
             "drop table public.t_owned",
         ),
     ];
