@@ -17,7 +17,6 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::commands::install::apply;
 use crate::commands::{set_password, status, uninstall, verify};
-use crate::contract::checks;
 use crate::error::{exit, Error, Result};
 use crate::names::Names;
 
@@ -114,10 +113,16 @@ fn run(cli: &Cli) -> Result<i32> {
     let mut client = settings.connect()?;
     progress.set("running the checks");
     // Before any other statement: nothing another role configured may shape what follows.
-    db::session::pin(&mut client)?;
+    let facts = db::session::pin(&mut client)?;
+    if matches!(
+        cli.command,
+        Command::Install(_) | Command::SetPassword(_) | Command::Uninstall(_)
+    ) {
+        facts.refuse_writes(command_name(&cli.command))?;
+    }
     match &cli.command {
         Command::Verify(args) => {
-            let outcome = verify::verify(&mut client, &names, args.lock_timeout)?;
+            let outcome = verify::verify(&mut client, &facts, &names, args.lock_timeout)?;
             drop(progress);
             report::verify(&outcome, style);
             Ok(if outcome.all_pass() {
@@ -159,13 +164,8 @@ fn run(cli: &Cli) -> Result<i32> {
             Ok(outcome.exit_code())
         }
         Command::Status => {
-            let server = checks::server(&mut client).ok();
-            let status = status::status(
-                &mut client,
-                &names,
-                std::time::Duration::from_secs(5),
-                server.is_some_and(|s| s.superuser),
-            )?;
+            let status =
+                status::status(&mut client, &facts, &names, std::time::Duration::from_secs(5))?;
             drop(progress);
             report::status(&status, style);
             Ok(exit::OK)

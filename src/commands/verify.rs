@@ -7,14 +7,33 @@ use std::time::Duration;
 use postgres::Client;
 
 use crate::contract::checks::{self, Outcome, PgTap};
+use crate::db::session::Facts;
 use crate::error::{Error, Result};
 use crate::names::Names;
 
-pub fn verify(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Outcome> {
+/// On a hot standby no check can run: pgTAP records every result in temporary tables, and a
+/// standby can create none. A session that is only read-only by default
+/// (`default_transaction_read_only`) runs the checks in a transaction declared READ WRITE,
+/// which is rolled back like every verify transaction, so nothing it wrote outlives it.
+pub fn verify(
+    client: &mut Client,
+    facts: &Facts,
+    names: &Names,
+    lock_timeout: Duration,
+) -> Result<Outcome> {
+    if facts.standby {
+        return Err(Error::Prerequisite(
+            "verify cannot run on a hot standby: pgTAP keeps its results in temporary tables, which a standby cannot create (pg_is_in_recovery() is true); verify the primary, whose store this standby replays".to_string(),
+        ));
+    }
     let server = checks::server(client)?;
     let mut tx = client
         .transaction()
         .map_err(|e| Error::from_db("starting the transaction", &e))?;
+    if facts.read_only {
+        tx.batch_execute("SET TRANSACTION READ WRITE")
+            .map_err(|e| Error::from_db("declaring the rolled-back transaction read write", &e))?;
+    }
     tx.batch_execute(&format!(
         "SET LOCAL lock_timeout = {}",
         lock_timeout.as_millis().max(1)

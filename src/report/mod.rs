@@ -560,8 +560,12 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
                 Err(e) => format!("unknown: {e}"),
             };
             let mut text = String::new();
+            let target = match s.read_only {
+                Some(kind) => format!("{} ({kind})", info.target),
+                None => info.target.clone(),
+            };
             for (label, value) in [
-                ("target", info.target.clone()),
+                ("target", target),
                 ("schema", schema),
                 ("last change", last),
                 ("checks", checks),
@@ -579,6 +583,7 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
         Format::Json | Format::Junit => {
             let checks = s.checks.as_ref().map(|o| &o.results[..]).unwrap_or(&[]);
             let extra = serde_json::json!({
+                "read_only": s.read_only,
                 "schema_exists": s.schema_exists,
                 "schema_owner": s.schema_owner,
                 "table_exists": s.table_exists,
