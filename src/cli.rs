@@ -194,6 +194,45 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// The usage rules clap's attributes cannot state (the format is a global option; whether
+/// --check-login needs a password source depends on the command), checked right after parsing
+/// and before anything connects: a violation is a usage error like any other clap reports.
+pub fn validate(cli: &Cli) -> Result<(), clap::Error> {
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+    let fail = |command: &str, kind: ErrorKind, message: String| {
+        let mut cmd = Cli::command();
+        let sub = cmd.find_subcommand_mut(command).cloned();
+        Err(match sub {
+            Some(sub) => sub
+                .bin_name(format!("connect-pg-admin {command}"))
+                .error(kind, message),
+            None => cmd.error(kind, message),
+        })
+    };
+    match &cli.command {
+        Command::Uninstall(_) if matches!(cli.format, Format::Tap | Format::Junit) => fail(
+            "uninstall",
+            ErrorKind::ArgumentConflict,
+            "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)".into(),
+        ),
+        Command::Install(args)
+            if args.password.check_login
+                && !(args.password.password_prompt
+                    || args.password.password_stdin
+                    || args.password.password_file.is_some()
+                    || args.password.generate) =>
+        {
+            fail(
+                "install",
+                ErrorKind::MissingRequiredArgument,
+                "install --check-login needs a password source (--password-prompt, --password-stdin, --password-file or --generate): install sets no password without one".into(),
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 500ms, 2s, 5m)"))
 }

@@ -26,6 +26,9 @@ fn main() {
         Ok(cli) => cli,
         Err(e) => parse_error(e),
     };
+    if let Err(e) = cli::validate(&cli) {
+        parse_error(e);
+    }
     report::set_color(cli.color);
     let code = match run(&cli) {
         Ok(code) => code,
@@ -86,12 +89,25 @@ fn run(cli: &Cli) -> Result<i32> {
         _ => {}
     }
     let names = Names::new(&cli.schema, &cli.role)?;
+    let password_file = match &cli.command {
+        Command::Install(args) => args.password.password_file.as_ref(),
+        Command::SetPassword(args) => args.password.password_file.as_ref(),
+        _ => None,
+    };
+    if let Some(path) = password_file {
+        set_password::check_file_mode(path)?;
+    }
     let style = report::Style {
         format: cli.format,
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
     let settings = connection::Settings::resolve(&cli.connect)?;
+    let on_command_line = cli.connect.dsn.is_some()
+        && std::env::var("DATABASE_URL").ok() != cli.connect.dsn;
+    if on_command_line && settings.password_in_connection_string() {
+        report::warning("the password in --dsn is visible to every user of this machine while the command runs (ps, /proc/<pid>/cmdline); pass it in PGPASSWORD, ~/.pgpass or PGPASSFILE instead");
+    }
     report::begin(
         command_name(&cli.command),
         settings.redacted(),
@@ -184,11 +200,6 @@ fn run_uninstall(
     style: report::Style,
     progress: report::Progress,
 ) -> Result<i32> {
-    if matches!(style.format, cli::Format::Tap | cli::Format::Junit) {
-        return Err(Error::Usage(
-            "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)".into(),
-        ));
-    }
     progress.set("inspecting what uninstall would drop");
     let plan = uninstall::inspect(client, names)?;
     drop(progress);

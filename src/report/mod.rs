@@ -109,6 +109,11 @@ pub fn legacy_leftovers(functions: &[String], style: Style) {
     );
 }
 
+/// A warning about how the tool was run, on stderr (also with --quiet: it is about safety).
+pub fn warning(message: &str) {
+    eprintln!("connect-pg-admin: warning: {message}");
+}
+
 /// The error that ends the run: on stderr, and with --format json or junit also as the run's
 /// document on stdout, so that a CI step collecting the report finds one.
 pub fn fatal(e: &Error) {
