@@ -1,0 +1,251 @@
+//! Running where operators point the tool: hot standbys and read-only databases, clusters whose
+//! roles several stores share, installs running in parallel, the application's long
+//! transactions, least-privilege connections, and the usage and password-source rules checked
+//! before connecting (issue 14).
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use crate::support::{cluster, cluster_without_pgtap, private_cluster, standby, Run, Store};
+
+/// The run's stderr is exactly one line and contains every one of `parts`.
+#[track_caller]
+fn one_line_with(run: &Run, parts: &[&str]) {
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line on stderr\n{run}");
+    for part in parts {
+        assert!(lines[0].contains(part), "stderr lacks {part:?}\n{run}");
+    }
+}
+
+/// A dsn no server listens on: what is refused before connecting must not need one.
+fn nowhere() -> String {
+    "host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2".to_string()
+}
+
+#[test]
+fn on_a_hot_standby_status_works_and_says_so_verify_and_the_writers_refuse() {
+    let standby = standby();
+    let store = Store::on(standby.primary(), "ops_standby").installed();
+    standby.catch_up();
+
+    let status = standby.cli(&store.db, &store.args(&["status"]));
+    status.assert_code(0);
+    assert!(
+        status.stdout.lines().next().unwrap_or_default().ends_with("(hot standby)"),
+        "status names the standby on its target line\n{status}"
+    );
+    assert!(
+        status
+            .stdout
+            .contains("checks      not run: verify cannot run on a hot standby"),
+        "{status}"
+    );
+    assert!(
+        status.stdout.contains("sessions    0 live, 0 expired"),
+        "the parts that only read still show\n{status}"
+    );
+    let json = standby.cli(&store.db, &store.args(&["--format", "json", "status"]));
+    json.assert_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("status json");
+    assert_eq!(doc["status"]["read_only"], "hot standby", "{json}");
+
+    let verify = standby.cli(&store.db, &store.args(&["verify"]));
+    verify.assert_code(5);
+    one_line_with(
+        &verify,
+        &[
+            "verify cannot run on a hot standby",
+            "temporary tables",
+            "verify the primary",
+        ],
+    );
+
+    for args in [
+        vec!["install"],
+        vec!["set-password", "--generate"],
+        vec!["uninstall", "--yes"],
+    ] {
+        let run = standby.cli(&store.db, &store.args(&args));
+        run.assert_code(5);
+        one_line_with(
+            &run,
+            &[
+                &format!("{} refused, nothing was attempted", args[0]),
+                "hot standby",
+                "against the primary",
+            ],
+        );
+        assert!(run.stdout.is_empty(), "{run}");
+    }
+}
+
+#[test]
+fn a_database_read_only_by_default_is_verified_and_the_writers_refuse() {
+    let store = Store::new("ops_readonly").installed();
+    store.sql(&format!(
+        "ALTER DATABASE {} SET default_transaction_read_only = on",
+        store.db.name()
+    ));
+    let before = store.db.snapshot();
+
+    store.cli(&["verify"]).assert_code(0);
+    let status = store.cli(&["status"]);
+    status.assert_code(0);
+    assert!(status.stdout.lines().next().unwrap_or_default().ends_with("(read-only)"), "{status}");
+    assert!(status.stdout.contains("checks      all 64 pass"), "{status}");
+
+    for args in [
+        vec!["install"],
+        vec!["set-password", "--generate"],
+        vec!["uninstall", "--yes"],
+    ] {
+        let run = store.cli(&args);
+        run.assert_code(5);
+        one_line_with(
+            &run,
+            &[
+                &format!("{} refused, nothing was attempted", args[0]),
+                "default_transaction_read_only",
+            ],
+        );
+    }
+    assert_eq!(store.db.snapshot(), before, "nothing was left behind or changed");
+    // A real drift is still found: verify's READ WRITE transaction runs every check.
+    store.sql(&format!(
+        "BEGIN READ WRITE; DROP INDEX {}.expire_idx; COMMIT",
+        store.schema
+    ));
+    let failing = store.cli(&["verify"]);
+    failing.assert_code(1);
+    assert_eq!(crate::support::failing_checks(&failing), ["expire_idx"]);
+    store.sql(&format!(
+        "BEGIN READ WRITE; ALTER DATABASE {} RESET default_transaction_read_only; COMMIT",
+        store.db.name()
+    ));
+    store.cli(&["install"]).assert_code(0);
+}
+
+#[test]
+fn status_reads_the_superuser_flag_from_pg_roles_not_through_pgtap() {
+    let db = cluster_without_pgtap().create_db("ops_status_su");
+    let role = format!("{}_app", db.name());
+    db.query_strings(&format!("CREATE ROLE {role} LOGIN PASSWORD 'Pw-ops-1'"));
+    let run = db.cli(&["--role", &role, "status"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(&format!(
+            "app role    {role} can log in (LOGIN, SCRAM-SHA-256 password)"
+        )),
+        "{run}"
+    );
+    db.query_strings(&format!("DROP ROLE {role}"));
+}
+
+#[test]
+fn usage_errors_are_refused_before_connecting() {
+    let dsn = nowhere();
+    for (args, message) in [
+        (
+            vec!["--format", "tap", "uninstall", "--yes"],
+            "uninstall reports in --format human or json",
+        ),
+        (
+            vec!["--format", "junit", "uninstall", "--dry-run"],
+            "uninstall reports in --format human or json",
+        ),
+        (
+            vec!["install", "--check-login"],
+            "install --check-login needs a password source",
+        ),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--dsn", &dsn]);
+        let mut cmd = crate::support::bin();
+        cmd.args(&all);
+        let run = crate::support::run(cmd);
+        run.assert_code(2);
+        one_line_with(&run, &[message, "--help"]);
+    }
+}
+
+#[test]
+fn a_password_file_others_may_read_is_refused_a_private_one_through_a_symlink_is_used() {
+    let store = Store::new("ops_pwfile").installed();
+    let dir = std::env::temp_dir().join(format!("cpa-ops-pw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("password");
+    let link = dir.join("link");
+    std::fs::write(&file, "Ops-Secret-1\n").unwrap();
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    let file_arg = file.to_string_lossy().to_string();
+    let link_arg = link.to_string_lossy().to_string();
+
+    for (mode, path) in [(0o644, &file_arg), (0o640, &link_arg), (0o604, &file_arg)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let run = store.cli(&["set-password", "--password-file", path]);
+        run.assert_code(2);
+        one_line_with(
+            &run,
+            &[&format!("--password-file {path}"), &format!("{mode:04o}"), "chmod 600"],
+        );
+        // Refused before connecting: not even the server saw a password change.
+        assert!(store.stored().is_none(), "{run}");
+    }
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    store
+        .cli(&["set-password", "--password-file", &link_arg])
+        .assert_code(0);
+    store.login("Ops-Secret-1").expect("the password from the file works");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_password_inside_dsn_is_warned_about_one_in_the_environment_is_not() {
+    let db = cluster().create_db("ops_dsnpw");
+    let with_password = format!("{} password={}", db.dsn(), db.cluster().superuser_password());
+    let mut cmd = crate::support::bin();
+    cmd.args(["status", "--dsn", &with_password]);
+    let run = crate::support::run(cmd);
+    run.assert_code(0);
+    one_line_with(
+        &run,
+        &["warning: the password in --dsn is visible", "PGPASSWORD"],
+    );
+    assert!(!run.stderr.contains(db.cluster().superuser_password()), "{run}");
+
+    let mut cmd = crate::support::bin();
+    cmd.arg("status").env("DATABASE_URL", &with_password);
+    let run = crate::support::run(cmd);
+    run.assert_code(0);
+    assert!(run.stderr.is_empty(), "{run}");
+}
+
+#[test]
+fn eight_parallel_installs_into_eight_databases_sharing_roles_all_succeed() {
+    let cluster = private_cluster();
+    let dbs: Vec<_> = (0..8)
+        .map(|i| cluster.create_db(&format!("ops_par{i}")))
+        .collect();
+    let args = ["--schema", "par", "--role", "par_app", "install"];
+    let runs: Vec<Run> = std::thread::scope(|s| {
+        let handles: Vec<_> = dbs.iter().map(|db| s.spawn(|| db.cli(&args))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for run in &runs {
+        run.assert_code(0);
+    }
+    for db in &dbs {
+        db.cli(&["--schema", "par", "--role", "par_app", "verify"])
+            .assert_code(0);
+    }
+}
+
+/// How long `f` took.
+#[allow(dead_code)]
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
+}
