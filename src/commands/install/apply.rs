@@ -259,7 +259,7 @@ fn set_lock_timeout(tx: &mut Transaction, timeout: Duration) -> Result<()> {
 /// other wait (a catalog row another transaction is changing, a role another install is
 /// creating), since for as long as a lock request waits, later requests that conflict with it
 /// wait behind it.
-const STATEMENT_LOCK_WAIT: Duration = Duration::from_millis(50);
+pub(crate) const STATEMENT_LOCK_WAIT: Duration = Duration::from_millis(50);
 /// Pauses between two tries of a step within one attempt: short at first, so a lock that is
 /// released at once is taken at once, then growing to this.
 /// How often a role step is retried after losing a race to another run (each retry waits a
@@ -416,7 +416,7 @@ fn backoff(attempt: u32) -> Duration {
 
 /// Who holds locks on the schema's tables, one line each: pid, application, user, how long
 /// their transaction has been open, its state, and when and with what its last query began.
-fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
+pub(crate) fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
     let sql = template::render(include_str!("../../../sql/tool/blockers.sql"), vars)?;
     let rows = tx
         .query(sql.as_str(), &[])
