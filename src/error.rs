@@ -64,7 +64,7 @@ impl Error {
             let msg = one_line(db.message());
             if *code == SqlState::INSUFFICIENT_PRIVILEGE {
                 return Error::Refused(format!(
-                    "{context}: permission denied ({msg}); connect as a superuser or the database owner"
+                    "{context}: permission denied ({msg}): the connected role lacks that privilege; connect as a superuser (docs/security.md, \"Privileges\")"
                 ));
             }
             if *code == SqlState::LOCK_NOT_AVAILABLE {

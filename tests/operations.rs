@@ -243,9 +243,94 @@ fn eight_parallel_installs_into_eight_databases_sharing_roles_all_succeed() {
 }
 
 /// How long `f` took.
-#[allow(dead_code)]
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
     let out = f();
     (out, start.elapsed())
+}
+
+#[test]
+fn uninstall_keeps_roles_another_databases_store_uses_and_the_last_one_drops_them() {
+    let cluster = private_cluster();
+    let a = cluster.create_db("ops_shared_a");
+    let b = cluster.create_db("ops_shared_b");
+    let names = ["--schema", "shared", "--role", "shared_app"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut v = names.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    a.cli(&with(&["install"])).assert_code(0);
+    b.cli(&with(&["install"])).assert_code(0);
+
+    let first = a.cli(&with(&["uninstall", "--yes"]));
+    first.assert_code(0);
+    for role in ["shared_owner", "shared_app"] {
+        assert!(
+            first.stdout.contains(&format!(
+                "Keeping role {role}: it is still used in database {} (a store there shares it)",
+                b.name()
+            )),
+            "{first}"
+        );
+    }
+    assert_eq!(
+        a.query_strings("SELECT count(*) FROM pg_namespace WHERE nspname = 'shared'"),
+        ["0"]
+    );
+    b.cli(&with(&["verify"])).assert_code(0);
+
+    let last = b.cli(&with(&["uninstall", "--yes"]));
+    last.assert_code(0);
+    assert!(last.stdout.contains("Dropped role shared_owner"), "{last}");
+    assert!(last.stdout.contains("Dropped role shared_app"), "{last}");
+    assert_eq!(
+        b.query_strings(
+            "SELECT count(*) FROM pg_roles WHERE rolname IN ('shared_owner', 'shared_app')"
+        ),
+        ["0"]
+    );
+}
+
+#[test]
+fn uninstall_polls_for_its_lock_and_never_stalls_the_applications_reads() {
+    let store = Store::new("ops_unlock").installed();
+    let mut holder = store.db.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute(&store.render("SELECT count(*) FROM {schema}.session"))
+        .unwrap();
+    let (run, reads) = std::thread::scope(|s| {
+        let uninstall = s.spawn(|| timed(|| store.cli(&["uninstall", "--yes", "--lock-timeout", "2s"])));
+        // While uninstall waits for the table, the application's reads go through at once.
+        std::thread::sleep(Duration::from_millis(500));
+        let mut reader = store.db.client();
+        let mut reads = Vec::new();
+        for _ in 0..5 {
+            let ((), took) = timed(|| {
+                reader
+                    .batch_execute(&store.render("SELECT count(*) FROM {schema}.session"))
+                    .unwrap()
+            });
+            reads.push(took);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        (uninstall.join().unwrap(), reads)
+    });
+    let (run, took) = run;
+    run.assert_code(6);
+    one_line_with(
+        &run,
+        &[
+            &format!("uninstall could not lock table {}.session within 2000ms", store.schema),
+            "held by pid",
+            "nothing was changed",
+        ],
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}\n{run}");
+    for read in reads {
+        assert!(read < Duration::from_millis(300), "a read waited {read:?}");
+    }
+    tx.rollback().unwrap();
+    store.cli(&["verify"]).assert_code(0);
+    store.cli(&["uninstall", "--yes"]).assert_code(0);
 }

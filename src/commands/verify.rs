@@ -7,6 +7,7 @@ use std::time::Duration;
 use postgres::Client;
 
 use crate::contract::checks::{self, Outcome, PgTap};
+use crate::contract::template;
 use crate::db::session::Facts;
 use crate::error::{Error, Result};
 use crate::names::Names;
@@ -26,6 +27,9 @@ pub fn verify(
             "verify cannot run on a hot standby: pgTAP keeps its results in temporary tables, which a standby cannot create (pg_is_in_recovery() is true); verify the primary, whose store this standby replays".to_string(),
         ));
     }
+    if !facts.superuser {
+        refuse_unreadable(client, facts, names)?;
+    }
     let server = checks::server(client)?;
     let mut tx = client
         .transaction()
@@ -44,4 +48,23 @@ pub fn verify(
     tx.rollback()
         .map_err(|e| Error::from_db("ending the transaction", &e))?;
     Ok(outcome)
+}
+
+/// A role that may not read the schema would see every check fail for want of privilege, not
+/// for drift: refused in one line naming what it lacks (docs/ci.md, "A role for CI").
+fn refuse_unreadable(client: &mut Client, facts: &Facts, names: &Names) -> Result<()> {
+    let sql = template::render(
+        include_str!("../../sql/tool/status.sql"),
+        &[("schema", &names.schema), ("role", &names.role)],
+    )?;
+    let row = client
+        .query_one(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("reading what the connected role may read", &e))?;
+    if row.get::<_, bool>("schema_readable") {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "verify refused: the connected role {} may not read schema {} (it lacks USAGE there), so every check would fail for want of privilege, not for drift; grant it pg_read_all_data (PostgreSQL 14 and later) or membership in {}, or connect as a superuser (docs/ci.md, \"A role for CI\")",
+        facts.user, names.schema, names.owner
+    )))
 }
