@@ -334,3 +334,62 @@ fn uninstall_polls_for_its_lock_and_never_stalls_the_applications_reads() {
     store.cli(&["verify"]).assert_code(0);
     store.cli(&["uninstall", "--yes"]).assert_code(0);
 }
+
+#[test]
+fn a_connect_only_role_is_refused_in_one_line_and_the_ci_recipe_gives_a_true_verdict() {
+    let store = Store::new("ops_ci").installed();
+    let ci = format!("{}_ci", store.db.name());
+    // pgTAP installed once by a superuser, in a schema only superusers may create in: a role
+    // that is not one cannot load it for its transaction.
+    store.sql(&format!(
+        "CREATE SCHEMA tap; GRANT USAGE ON SCHEMA tap TO PUBLIC; CREATE EXTENSION pgtap SCHEMA tap; \
+         CREATE ROLE {ci} LOGIN PASSWORD 'Ci-Pw-1'"
+    ));
+    let as_ci = |args: &[&str]| {
+        let dsn = format!(
+            "host=127.0.0.1 port={} dbname={} user={ci} password=Ci-Pw-1 sslmode=disable",
+            store.db.cluster().port(),
+            store.db.name()
+        );
+        let mut cmd = crate::support::bin();
+        cmd.args(store.args(args)).env("DATABASE_URL", dsn);
+        crate::support::run(cmd)
+    };
+
+    let verify = as_ci(&["verify"]);
+    verify.assert_code(4);
+    one_line_with(
+        &verify,
+        &[
+            &format!("the connected role {ci} may not read schema {}", store.schema),
+            "lacks USAGE",
+            "pg_read_all_data",
+            "A role for CI",
+        ],
+    );
+    let status = as_ci(&["status"]);
+    status.assert_code(0);
+    assert!(
+        status.stdout.contains(&format!("schema      {}, owned by {}", store.schema, store.owner)),
+        "{status}"
+    );
+
+    // The recipe of docs/ci.md: pg_read_all_data where it exists (14+), else membership in the
+    // owner role.
+    let major = store.db.cluster().major();
+    let grant = if major >= 14 {
+        "pg_read_all_data".to_string()
+    } else {
+        store.owner.clone()
+    };
+    store.sql(&format!("GRANT {grant} TO {ci}"));
+    as_ci(&["verify"]).assert_code(0);
+    store.sql("REVOKE ALL ON FUNCTION {schema}.count_sessions() FROM {role}");
+    let drift = as_ci(&["verify"]);
+    drift.assert_code(1);
+    assert_eq!(crate::support::failing_checks(&drift), ["grant.functions"]);
+    store.cli(&["install"]).assert_code(0);
+    store.sql(&format!(
+        "REVOKE {grant} FROM {ci}; DROP EXTENSION pgtap; DROP SCHEMA tap; DROP ROLE {ci}"
+    ));
+}
