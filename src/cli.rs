@@ -17,7 +17,8 @@ Exit codes:
   3  connection failed: host unreachable, TLS refused, authentication failed, no such database
   4  refused: the connected role lacks a privilege, or the names belong to something else
      (uninstall: the roles own or hold other objects, or the schema holds foreign objects)
-  5  missing prerequisite: no pgTAP on the server, or a PostgreSQL older than 13
+  5  missing prerequisite: no pgTAP on the server, a PostgreSQL older than 13, or a
+     read-only server (hot standby: only status runs there)
   6  lock timeout: another session held a needed lock too long; nothing was changed
   7  server error mid-run (connection lost, restart); nothing was committed";
 

@@ -393,3 +393,53 @@ fn a_connect_only_role_is_refused_in_one_line_and_the_ci_recipe_gives_a_true_ver
         "REVOKE {grant} FROM {ci}; DROP EXTENSION pgtap; DROP SCHEMA tap; DROP ROLE {ci}"
     ));
 }
+
+#[test]
+fn the_database_owner_is_told_what_it_lacks_by_install_and_verify() {
+    let store = Store::new("ops_dbowner").installed();
+    let owner_login = format!("{}_dbo", store.db.name());
+    store.sql(&format!(
+        "CREATE ROLE {owner_login} LOGIN PASSWORD 'Dbo-Pw-1'; ALTER DATABASE {} OWNER TO {owner_login}",
+        store.db.name()
+    ));
+    let before = store.db.snapshot();
+    let as_owner = |args: &[&str]| {
+        let mut cmd = crate::support::bin();
+        cmd.args(store.args(args))
+            .env(
+                "DATABASE_URL",
+                format!(
+                    "host=127.0.0.1 port={} dbname={} user={owner_login} sslmode=disable",
+                    store.db.cluster().port(),
+                    store.db.name()
+                ),
+            )
+            .env("PGPASSWORD", "Dbo-Pw-1");
+        crate::support::run(cmd)
+    };
+    let install = as_owner(&["install"]);
+    install.assert_code(4);
+    one_line_with(
+        &install,
+        &[
+            &format!(
+                "the connected role {owner_login} is not a superuser and not a member of {} (owning the database is not enough)",
+                store.owner
+            ),
+            "run install as a superuser",
+            "nothing was changed",
+        ],
+    );
+    assert!(!install.stderr.contains("or the database owner"), "{install}");
+    let verify = as_owner(&["verify"]);
+    verify.assert_code(4);
+    one_line_with(
+        &verify,
+        &[&format!("the connected role {owner_login} may not read schema {}", store.schema)],
+    );
+    assert_eq!(store.db.snapshot(), before);
+    store.sql(&format!(
+        "ALTER DATABASE {} OWNER TO postgres; DROP ROLE {owner_login}",
+        store.db.name()
+    ));
+}
