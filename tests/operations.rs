@@ -50,6 +50,13 @@ fn on_a_hot_standby_status_works_and_says_so_verify_and_the_writers_refuse() {
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("status json");
     assert_eq!(doc["status"]["read_only"], "hot standby", "{json}");
 
+    // Why verify cannot run there at all: pgTAP records each result in a temporary table.
+    let mut on_standby = standby.server().admin(store.db.name());
+    let temp = on_standby
+        .batch_execute("CREATE TEMP TABLE cpa_probe (n int)")
+        .expect_err("a hot standby creates no temporary table");
+    assert_eq!(temp.code(), Some(&postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION));
+
     let verify = standby.cli(&store.db, &store.args(&["verify"]));
     verify.assert_code(5);
     one_line_with(
@@ -442,4 +449,45 @@ fn the_database_owner_is_told_what_it_lacks_by_install_and_verify() {
         "ALTER DATABASE {} OWNER TO postgres; DROP ROLE {owner_login}",
         store.db.name()
     ));
+}
+
+#[test]
+fn verify_of_one_store_does_not_wait_for_an_install_of_another_in_the_same_database() {
+    let store = Store::new("ops_twostores").installed();
+    let other = ["--schema", "other_store", "--role", &format!("{}_other", store.db.name())]
+        .map(String::from);
+    let other_args = |extra: &[&str]| -> Vec<String> {
+        other.iter().cloned().chain(extra.iter().map(|s| s.to_string())).collect()
+    };
+    let run_other = |extra: &[&str]| {
+        let args = other_args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        store.db.cli(&args)
+    };
+    run_other(&["install"]).assert_code(0);
+    // Store a needs a repair whose table lock the application holds: its install keeps its
+    // transaction (and the pgTAP it loaded) open for its whole lock budget.
+    store.sql("DROP INDEX {schema}.expire_idx");
+    let mut app = store.db.client();
+    let mut tx = app.transaction().unwrap();
+    tx.batch_execute(&store.render("SELECT count(*) FROM {schema}.session"))
+        .unwrap();
+    let (install, verify) = std::thread::scope(|s| {
+        let install = s.spawn(|| {
+            store.cli(&["install", "--lock-timeout", "4s", "--lock-retries", "0"])
+        });
+        std::thread::sleep(Duration::from_millis(1500));
+        let verify = timed(|| run_other(&["verify"]));
+        (install.join().unwrap(), verify)
+    });
+    let (verify, took) = verify;
+    verify.assert_code(0);
+    assert!(
+        took < Duration::from_millis(2000),
+        "verify of the other store waited {took:?} for the install\n{verify}"
+    );
+    install.assert_code(6);
+    tx.rollback().unwrap();
+    store.cli(&["install"]).assert_code(0);
+    run_other(&["uninstall", "--yes"]).assert_code(0);
 }
