@@ -275,7 +275,7 @@ fn uninstall_keeps_roles_another_databases_store_uses_and_the_last_one_drops_the
     for role in ["shared_owner", "shared_app"] {
         assert!(
             first.stdout.contains(&format!(
-                "Keeping role {role}: it is still used in database {} (a store there shares it)",
+                "Keeping role {role}: it is still used in database {} (it owns or holds privileges there",
                 b.name()
             )),
             "{first}"

@@ -147,7 +147,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
                 Some("connect-pg-admin did not create it (its comment does not say so)".to_string())
             } else if exists && !elsewhere.is_empty() {
                 Some(format!(
-                    "it is still used in database {} (a store there shares it); the last uninstall drops it",
+                    "it is still used in database {} (it owns or holds privileges there: another store, say); uninstall drops it once no other database uses it",
                     elsewhere.join(", ")
                 ))
             } else {
