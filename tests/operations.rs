@@ -6,7 +6,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use crate::support::{cluster, cluster_without_pgtap, private_cluster, standby, Run, Store};
+use crate::support::{
+    cluster, cluster_without_pgtap, private_cluster, private_standby, standby, Run, Standby, Store,
+};
 
 /// The run's stderr is exactly one line and contains every one of `parts`.
 #[track_caller]
@@ -68,11 +70,25 @@ fn on_a_hot_standby_status_works_and_says_so_verify_and_the_writers_refuse() {
         ],
     );
 
+}
+
+#[test]
+fn on_a_hot_standby_the_writers_refuse_before_their_first_statement() {
+    // A standby of its own, so that its log holds only these runs' statements.
+    let standby = private_standby();
+    let store = Store::on(standby.primary(), "ops_standby_writers").installed();
+    standby.wait_for_replay(&standby.primary_lsn());
+    refuse_writers(standby, &store);
+}
+
+fn refuse_writers(standby: &Standby, store: &Store) {
     for args in [
         vec!["install"],
         vec!["set-password", "--generate"],
         vec!["uninstall", "--yes"],
+        vec!["install", "--dry-run"],
     ] {
+        let log_start = standby.server().log_len();
         let run = standby.cli(&store.db, &store.args(&args));
         run.assert_code(5);
         one_line_with(
@@ -84,6 +100,15 @@ fn on_a_hot_standby_status_works_and_says_so_verify_and_the_writers_refuse() {
             ],
         );
         assert!(run.stdout.is_empty(), "{run}");
+        let log = standby.server().log_since(log_start);
+        // log_statement = all: the pinning statement (which reads pg_is_in_recovery()) is the
+        // only one the server saw.
+        assert!(log.contains("pg_is_in_recovery"), "the pinning statement is logged\n{log}");
+        assert_eq!(
+            log.matches("LOG:  statement:").count() + log.matches("LOG:  execute ").count(),
+            1,
+            "a statement after the pinning one was attempted\n{run}\n{log}"
+        );
     }
 }
 
