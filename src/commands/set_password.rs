@@ -327,13 +327,8 @@ pub fn install(
     opts: &PasswordOpts,
     progress: &dyn Fn(&str),
 ) -> Result<(Installed, Option<Outcome>)> {
+    // (--check-login without a source is refused before connecting: cli::validate.)
     let Some(source) = Source::from_opts(opts, None) else {
-        if opts.check_login {
-            return Err(Error::Usage(
-                "--check-login needs a new password: add --password-prompt, --password-stdin, --password-file or --generate"
-                    .into(),
-            ));
-        }
         return Ok((apply::install(client, names, install_opts, progress)?, None));
     };
     if install_opts.dry_run {
