@@ -103,8 +103,8 @@ fn run(cli: &Cli) -> Result<i32> {
         verbose: cli.verbose,
     };
     let settings = connection::Settings::resolve(&cli.connect)?;
-    let on_command_line = cli.connect.dsn.is_some()
-        && std::env::var("DATABASE_URL").ok() != cli.connect.dsn;
+    let on_command_line =
+        cli.connect.dsn.is_some() && std::env::var("DATABASE_URL").ok() != cli.connect.dsn;
     if on_command_line && settings.password_in_connection_string() {
         report::warning("the password in --dsn is visible to every user of this machine while the command runs (ps, /proc/<pid>/cmdline); pass it in PGPASSWORD, ~/.pgpass or PGPASSFILE instead");
     }
@@ -180,8 +180,12 @@ fn run(cli: &Cli) -> Result<i32> {
             Ok(outcome.exit_code())
         }
         Command::Status => {
-            let status =
-                status::status(&mut client, &facts, &names, std::time::Duration::from_secs(5))?;
+            let status = status::status(
+                &mut client,
+                &facts,
+                &names,
+                std::time::Duration::from_secs(5),
+            )?;
             drop(progress);
             report::status(&status, style);
             Ok(exit::OK)

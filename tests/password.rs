@@ -551,9 +551,12 @@ fn install_rolls_everything_back_when_the_password_is_refused() {
     assert_refused(&f, USAGE, "the password is empty", || {
         f.cli_stdin(&["install", "--password-stdin"], b"\n")
     });
-    assert_refused(&f, USAGE, "install --check-login needs a password source", || {
-        f.cli(&["install", "--check-login"])
-    });
+    assert_refused(
+        &f,
+        USAGE,
+        "install --check-login needs a password source",
+        || f.cli(&["install", "--check-login"]),
+    );
     // The role exists beforehand and owns a table: install's preflight (src/commands/install/preflight.rs)
     // refuses it as someone else's role before anything is changed (and the password rule,
     // which also refuses a role that owns anything, would refuse it before the commit).

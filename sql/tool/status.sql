@@ -11,7 +11,11 @@ SELECT n.oid IS NOT NULL AS schema_exists,
        r.oid IS NOT NULL AS role_exists,
        COALESCE(r.rolcanlogin, false) AS role_login,
        r.rolvaliduntil IS NOT NULL AND r.rolvaliduntil < pg_catalog.now() AS role_expired,
-       n.oid IS NULL OR pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS schema_readable
+       n.oid IS NULL OR pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS schema_readable,
+       -- The behaviour checks copy the table's definition (CREATE TABLE ... LIKE needs SELECT).
+       COALESCE((SELECT pg_catalog.has_table_privilege(c.oid, 'SELECT') FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace OPERATOR(pg_catalog.=) n.oid
+                    AND c.relname OPERATOR(pg_catalog.=) 'session'), true) AS table_readable
   FROM (SELECT) AS one_row
   LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = :'schema'
   LEFT JOIN pg_catalog.pg_roles r ON r.rolname = :'role'

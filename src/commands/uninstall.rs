@@ -11,8 +11,8 @@ use postgres::{Client, GenericClient};
 
 use crate::commands::install::apply;
 use crate::contract::catalog;
-use crate::db;
 use crate::contract::template;
+use crate::db;
 use crate::error::{Error, Result};
 use crate::names::Names;
 

@@ -50,8 +50,8 @@ pub fn verify(
     Ok(outcome)
 }
 
-/// A role that may not read the schema would see every check fail for want of privilege, not
-/// for drift: refused in one line naming what it lacks (docs/ci.md, "A role for CI").
+/// A role that may not read the store would see checks fail for want of privilege, not for
+/// drift: refused in one line naming what it lacks (docs/ci.md, "A role for CI").
 fn refuse_unreadable(client: &mut Client, facts: &Facts, names: &Names) -> Result<()> {
     let sql = template::render(
         include_str!("../../sql/tool/status.sql"),
@@ -60,11 +60,21 @@ fn refuse_unreadable(client: &mut Client, facts: &Facts, names: &Names) -> Resul
     let row = client
         .query_one(sql.as_str(), &[])
         .map_err(|e| Error::from_db("reading what the connected role may read", &e))?;
-    if row.get::<_, bool>("schema_readable") {
+    let schema = &names.schema;
+    let lacks: Vec<String> = [
+        (!row.get::<_, bool>("schema_readable")).then(|| format!("USAGE on schema {schema}")),
+        (!row.get::<_, bool>("table_readable"))
+            .then(|| format!("SELECT on table {schema}.session")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if lacks.is_empty() {
         return Ok(());
     }
     Err(Error::Refused(format!(
-        "verify refused: the connected role {} may not read schema {} (it lacks USAGE there), so every check would fail for want of privilege, not for drift; grant it pg_read_all_data (PostgreSQL 14 and later) or membership in {}, or connect as a superuser (docs/ci.md, \"A role for CI\")",
-        facts.user, names.schema, names.owner
+        "verify refused: the connected role {} lacks {}, so checks would fail for want of privilege, not for drift; GRANT USAGE ON SCHEMA {schema} and SELECT ON {schema}.session to it, or connect as a superuser (docs/ci.md, \"A role for CI\")",
+        facts.user,
+        lacks.join(" and ")
     )))
 }

@@ -227,6 +227,9 @@ pub struct CheckResult {
     pub passed: bool,
     /// pgTAP's diagnostics for a failure (have/want and the like), one line each.
     pub diagnostics: Vec<String>,
+    /// Why the check was skipped (pgTAP's `# SKIP` reason: the connected role may not read
+    /// what it looks at), if it was. A skipped check counts as passing, and says so.
+    pub skipped: Option<String>,
 }
 
 /// One pass over every check.
@@ -243,6 +246,9 @@ impl Outcome {
     }
     pub fn all_pass(&self) -> bool {
         self.results.iter().all(|r| r.passed)
+    }
+    pub fn skipped(&self) -> usize {
+        self.results.iter().filter(|r| r.skipped.is_some()).count()
     }
 }
 
@@ -410,6 +416,10 @@ pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
                     description: check.description.clone(),
                     passed: t.result,
                     diagnostics: Vec::new(),
+                    skipped: t
+                        .directive
+                        .filter(|d| d.kind == tap_parser::DirectiveKind::Skip)
+                        .map(|d| d.reason.unwrap_or("skipped").trim().to_string()),
                 });
             }
             TapStatement::Comment(c) => {

@@ -438,12 +438,15 @@ fn checks_table(results: &[CheckResult], style: Style, summary: bool) -> String 
         if r.passed && style.quiet {
             continue;
         }
-        let mark = if r.passed {
-            format!("{}    ", term::out("ok", Paint::Green))
-        } else {
-            term::out("not ok", Paint::Red)
+        let mark = match (r.passed, &r.skipped) {
+            (true, Some(_)) => "skip  ".to_string(),
+            (true, None) => format!("{}    ", term::out("ok", Paint::Green)),
+            (false, _) => term::out("not ok", Paint::Red),
         };
         s.push_str(&format!("{mark}  {:width$}  {}\n", r.name, r.description));
+        if let Some(reason) = &r.skipped {
+            s.push_str(&format!("        {:width$}  not run: {reason}\n", ""));
+        }
         if !r.passed {
             for d in &r.diagnostics {
                 s.push_str(&format!("        {:width$}  {}\n", "", d));
@@ -452,12 +455,18 @@ fn checks_table(results: &[CheckResult], style: Style, summary: bool) -> String 
     }
     if summary {
         let failed = results.iter().filter(|r| !r.passed).count();
+        let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
         if failed == 0 {
             if !style.quiet {
-                s.push_str(&format!(
-                    "{}\n",
-                    term::out(&format!("All {} checks pass.", results.len()), Paint::Bold)
-                ));
+                let line = if skipped == 0 {
+                    format!("All {} checks pass.", results.len())
+                } else {
+                    format!(
+                        "All {} checks that ran pass; {skipped} skipped (see above).",
+                        results.len() - skipped
+                    )
+                };
+                s.push_str(&format!("{}\n", term::out(&line, Paint::Bold)));
             }
         } else {
             s.push_str(&format!(
@@ -543,6 +552,14 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
                 Err(e) => format!("unknown: {e}"),
             };
             let checks = match &s.checks {
+                Ok(o) if o.all_pass() && o.skipped() > 0 => term::out(
+                    &format!(
+                        "all {} that ran pass, {} skipped",
+                        o.results.len() - o.skipped(),
+                        o.skipped()
+                    ),
+                    Paint::Green,
+                ),
                 Ok(o) if o.all_pass() => {
                     term::out(&format!("all {} pass", o.results.len()), Paint::Green)
                 }
@@ -603,7 +620,8 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
                 },
                 "checks": match &s.checks {
                     Ok(o) => serde_json::json!({
-                        "pass": o.results.iter().filter(|c| c.passed).count(),
+                        "pass": o.results.iter().filter(|c| c.passed && c.skipped.is_none()).count(),
+                        "skip": o.skipped(),
                         "fail": o.failing().len(),
                     }),
                     Err(e) => serde_json::json!({ "error": e }),
