@@ -18,6 +18,7 @@ use crate::cli::PasswordOpts;
 use crate::commands::install::apply::{self, Installed};
 use crate::connection::Settings;
 use crate::contract::template;
+use crate::db;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
 
@@ -27,7 +28,7 @@ pub const MAX_LEN: usize = 4096;
 
 /// How long set-password waits for a session that holds the role's row (install uses its
 /// --lock-timeout).
-const LOCK_TIMEOUT_MS: u32 = 10_000;
+const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Length of a generated password.
 pub const GENERATED_LEN: usize = 32;
@@ -281,23 +282,16 @@ pub fn set_password(
     let source = Source::from_opts(opts, Some(Source::Prompt)).unwrap_or(Source::Prompt);
     check_source(&source)?;
     {
-        let mut tx = client
-            .transaction()
-            .map_err(|e| Error::from_db("starting the transaction", &e))?;
+        let mut tx = db::begin(client)?;
         check_role(&mut tx, names)?;
-        tx.rollback()
-            .map_err(|e| Error::from_db("ending the transaction", &e))?;
+        db::rollback(tx)?;
     }
     let password = read(&source, &names.role)?;
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::from_db("starting the transaction", &e))?;
+    let mut tx = db::begin(client)?;
     // A CI job should fail, not hang, behind a session that holds the role's row.
-    tx.batch_execute(&format!("SET LOCAL lock_timeout = {}", LOCK_TIMEOUT_MS))
-        .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    db::set_lock_timeout(&mut tx, LOCK_TIMEOUT)?;
     let logging_suppressed = set(&mut tx, names, &password)?;
-    tx.commit()
-        .map_err(|e| Error::from_db("committing the new password", &e))?;
+    db::commit(tx, "committing the new password")?;
     Ok(finish(settings, names, &password, opts, logging_suppressed))
 }
 
