@@ -70,7 +70,7 @@ fn exit_codes_are_documented_in_help_readme_and_commands_md() {
     let help = plain(&["--help"]).stdout;
     assert_eq!(
         documented_codes(&help),
-        (0..=7).collect::<Vec<_>>(),
+        (0..=8).collect::<Vec<_>>(),
         "{help}"
     );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -79,7 +79,7 @@ fn exit_codes_are_documented_in_help_readme_and_commands_md() {
     for (doc, text) in [("README.md", &readme), ("docs/commands.md", &commands)] {
         assert_eq!(
             documented_codes(text),
-            (0..=7).collect::<Vec<_>>(),
+            (0..=8).collect::<Vec<_>>(),
             "{doc} must list the exit codes as --help does"
         );
     }

@@ -356,8 +356,8 @@ pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
     let document = format!("TAP version 14\n{tap}");
     let mut parser = TapParser::new();
     let statements = parser.parse(&document).map_err(|e| {
-        Error::Server(format!(
-            "internal: pgTAP's output could not be read as TAP: {e}"
+        Error::Internal(format!(
+            "pgTAP's output could not be read as TAP: {e}"
         ))
     })?;
     let mut results: Vec<CheckResult> = Vec::with_capacity(checks.len());
@@ -366,8 +366,8 @@ pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
             TapStatement::TestPoint(t) => {
                 let index = t.number.unwrap_or(results.len() + 1).saturating_sub(1);
                 let Some(check) = checks.get(index) else {
-                    return Err(Error::Server(format!(
-                        "internal: pgTAP reported test {} but only {} checks ran",
+                    return Err(Error::Internal(format!(
+                        "pgTAP reported test {} but only {} checks ran",
                         index + 1,
                         checks.len()
                     )));
@@ -395,8 +395,8 @@ pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
         }
     }
     if results.len() != checks.len() {
-        return Err(Error::Server(format!(
-            "internal: pgTAP reported {} results for {} checks",
+        return Err(Error::Internal(format!(
+            "pgTAP reported {} results for {} checks",
             results.len(),
             checks.len()
         )));

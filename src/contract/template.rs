@@ -43,7 +43,7 @@ pub fn render(sql: &str, vars: &Vars) -> Result<String> {
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| *v)
                     .ok_or_else(|| {
-                        Error::Server(format!("internal: SQL variable :{name} has no value"))
+                        Error::Internal(format!("SQL variable :{name} has no value"))
                     })?;
                 out.push_str(&sql[copied..i]);
                 out.push_str(&if quote == b'"' {

@@ -147,7 +147,7 @@ pub fn man() -> crate::error::Result<()> {
     let render = |cmd: clap::Command, buf: &mut Vec<u8>| {
         clap_mangen::Man::new(cmd)
             .render(buf)
-            .map_err(|e| Error::Server(format!("internal: rendering the man page: {e}")))
+            .map_err(|e| Error::Internal(format!("rendering the man page: {e}")))
     };
     render(cmd.clone(), &mut buf)?;
     for sub in cmd.get_subcommands() {
@@ -162,7 +162,7 @@ pub fn man() -> crate::error::Result<()> {
         man.render_description_section(&mut page)
             .and_then(|_| man.render_synopsis_section(&mut page))
             .and_then(|_| man.render_options_section(&mut page))
-            .map_err(|e| Error::Server(format!("internal: rendering the man page: {e}")))?;
+            .map_err(|e| Error::Internal(format!("rendering the man page: {e}")))?;
         // Each section renders its own .SH heading; below a command they become sub-headings.
         buf.extend_from_slice(
             String::from_utf8_lossy(&page)
