@@ -28,6 +28,20 @@ pub mod exit {
     /// A bug in the tool itself: a SQL file that does not render, pgTAP output it cannot
     /// read, a man page that does not render. Not the server's fault, and not the user's.
     pub const INTERNAL: i32 = 8;
+
+    /// The exit code of a run that ended without an error: 1 when the checks fail (verify
+    /// found differences; install rolled back), else the code of a failed --check-login (the
+    /// password was set and committed, logging in with it did not work), else 0.
+    pub fn verdict(
+        checks_pass: bool,
+        login: Option<&std::result::Result<(), super::Error>>,
+    ) -> i32 {
+        match login {
+            _ if !checks_pass => CHECKS_FAILED,
+            Some(Err(e)) => e.exit_code(),
+            _ => OK,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -149,7 +163,10 @@ mod tests {
         ];
         assert!(others.iter().all(|o| o.exit_code() != exit::INTERNAL));
         let text = e.to_string();
-        assert!(text.starts_with("internal error in connect-pg-admin "), "{text}");
+        assert!(
+            text.starts_with("internal error in connect-pg-admin "),
+            "{text}"
+        );
         assert!(text.contains("SQL variable :x has no value"), "{text}");
         assert!(text.contains("please report it"), "{text}");
         assert!(!text.contains('\n'), "{text}");

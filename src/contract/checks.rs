@@ -355,11 +355,9 @@ pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
     use tap_parser::{TapParser, TapStatement};
     let document = format!("TAP version 14\n{tap}");
     let mut parser = TapParser::new();
-    let statements = parser.parse(&document).map_err(|e| {
-        Error::Internal(format!(
-            "pgTAP's output could not be read as TAP: {e}"
-        ))
-    })?;
+    let statements = parser
+        .parse(&document)
+        .map_err(|e| Error::Internal(format!("pgTAP's output could not be read as TAP: {e}")))?;
     let mut results: Vec<CheckResult> = Vec::with_capacity(checks.len());
     for statement in statements {
         match statement {

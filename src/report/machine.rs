@@ -1,7 +1,7 @@
 //! The formats for machines: JSON (a versioned document, described in docs/design.md, "Output
-//! formats") and JUnit XML (what GitLab, Jenkins and GitHub test reporters read). One document
-//! per run, on stdout, also when the run fails with an error, so a CI step that uploads the
-//! report always has one.
+//! formats") and JUnit XML (what GitLab, Jenkins and GitHub test reporters read), and the TAP
+//! stream of a run that ended in an error. One document per run, on stdout, also when the run
+//! fails with an error, so a CI step that uploads the report always has one.
 
 use std::borrow::Cow;
 
@@ -12,14 +12,14 @@ use serde::Serialize;
 use crate::commands::install::apply::AppliedStep;
 use crate::contract::checks::CheckResult;
 
-use super::RunInfo;
+use super::Run;
 
 /// Bumped when a field changes meaning or disappears; new fields may appear without a bump.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Everything a machine format says about one run.
 pub struct Report<'a> {
-    pub run: &'a RunInfo,
+    pub run: &'a Run,
     /// pass, fail, up_to_date, dry_run, committed, rolled_back, uninstalled, nothing_to_do,
     /// refused, error, ...: see docs/design.md.
     pub outcome: &'a str,
@@ -129,6 +129,16 @@ pub fn json(r: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The TAP stream of a run that ended in an error before pgTAP said anything: a `Bail out!`,
+/// which every TAP consumer counts as a failed run (an empty plan would read as "all skipped").
+pub fn tap_error(run: &Run, code: i32, message: &str) -> String {
+    format!(
+        "TAP version 13\nBail out! connect-pg-admin {} failed with exit code {code}: {}\n",
+        run.command,
+        message.replace(['\r', '\n'], " ")
+    )
 }
 
 /// XML 1.0 cannot carry most control characters even escaped; server messages could hold
@@ -339,8 +349,8 @@ fn properties(x: &mut Xml, r: &Report) {
 mod tests {
     use super::*;
 
-    fn run() -> RunInfo {
-        RunInfo {
+    fn run() -> Run {
+        Run {
             command: "verify",
             target: "host=h <&\"'>".into(),
             schema: "web".into(),

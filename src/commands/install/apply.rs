@@ -66,22 +66,13 @@ pub enum Installed {
 /// its trigger too), so the plan is re-made from the checks a bounded number of times.
 const MAX_ROUNDS: usize = 3;
 
-pub fn install(
-    client: &mut Client,
-    names: &Names,
-    opts: &Options,
-    progress: &dyn Fn(&str),
-) -> Result<Installed> {
-    install_with(client, names, opts, progress, None)
-}
-
 /// What runs in the install transaction once every check passes, just before the commit.
 pub type BeforeCommit<'a> = &'a mut dyn FnMut(&mut Transaction) -> Result<()>;
 
-/// `install`, running `before_commit` (when not a dry run) once every check passes, also when
-/// nothing needed repair, so that what it does commits together with the install or not at
-/// all: `install --password-*` gives the role its password this way (see password.rs).
-pub fn install_with(
+/// Runs `before_commit` (when not a dry run) once every check passes, also when nothing
+/// needed repair, so that what it does commits together with the install or not at all:
+/// `install --password-*` gives the role its password this way (install/mod.rs).
+pub fn install(
     client: &mut Client,
     names: &Names,
     opts: &Options,
