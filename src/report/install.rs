@@ -152,35 +152,32 @@ fn install_human(result: &Installed, style: Style) -> String {
             before,
             steps,
             after,
-        } => {
-            s.push_str(&failing_block(before, style));
-            s.push_str(&steps_block(steps, style));
-            if style.verbose > 0 {
-                s.push_str(&checks_table(&after.results, style, false));
-            }
-            s.push_str(&format!(
-                "Installed: all {} checks pass after {} step(s); committed.\n",
-                after.results.len(),
-                steps.len()
-            ));
         }
-        Installed::RolledBack {
+        | Installed::RolledBack {
             before,
             steps,
             after,
         } => {
             s.push_str(&failing_block(before, style));
             s.push_str(&steps_block(steps, style));
-            s.push_str("Still failing after the steps:\n");
-            s.push_str(&checks_table(
-                &after.results,
-                Style {
+            if matches!(result, Installed::Committed { .. }) {
+                if style.verbose > 0 {
+                    s.push_str(&checks_table(&after.results, style, false));
+                }
+                s.push_str(&format!(
+                    "Installed: all {} checks pass after {} step(s); committed.\n",
+                    after.results.len(),
+                    steps.len()
+                ));
+            } else {
+                s.push_str("Still failing after the steps:\n");
+                let failing_only = Style {
                     quiet: true,
                     ..style
-                },
-                false,
-            ));
-            s.push_str("Rolled back: nothing was changed.\n");
+                };
+                s.push_str(&checks_table(&after.results, failing_only, false));
+                s.push_str("Rolled back: nothing was changed.\n");
+            }
         }
     }
     s
