@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{assert_snapshot, bin, cluster, run, Run, TestDb};
+use crate::support::{assert_snapshot, bin, cluster, failing_in_json, run, Run, TestDb};
 
 const FORMATS: &[&str] = &["human", "tap", "json", "junit"];
 
@@ -179,13 +179,7 @@ fn verify_in_every_format_on_a_passing_and_a_failing_database() {
                     assert_eq!(v["command"], "verify");
                     assert_eq!(v["outcome"], verdict);
                     assert_eq!(v["schema"], schema);
-                    let failing: Vec<&str> = v["checks"]
-                        .as_array()
-                        .expect("checks")
-                        .iter()
-                        .filter(|c| c["status"] == "fail")
-                        .map(|c| c["name"].as_str().unwrap_or_default())
-                        .collect();
+                    let failing = failing_in_json(&v);
                     if verdict == "pass" {
                         assert!(failing.is_empty(), "{failing:?}");
                     } else {
