@@ -11,6 +11,8 @@ mod status;
 mod term;
 mod uninstall;
 
+use machine::Report as Machine;
+
 use std::io::Write;
 use std::time::Instant;
 
@@ -58,18 +60,9 @@ impl Context {
 
     /// One machine document (json or junit, as chosen) about this run.
     fn machine(&self, r: Machine) -> String {
-        let report = machine::Report {
-            run: &self.run,
-            outcome: r.outcome,
-            checks: r.checks,
-            failing_before: r.failing_before,
-            steps: r.steps,
-            error: r.error,
-            extra: r.extra,
-        };
         match self.style.format {
-            Format::Junit => machine::junit(&report),
-            _ => machine::json(&report),
+            Format::Junit => machine::junit(&self.run, &r),
+            _ => machine::json(&self.run, &r),
         }
     }
 
@@ -104,17 +97,6 @@ impl Context {
             })),
         }
     }
-}
-
-/// The parts of a machine document that differ between commands.
-#[derive(Default)]
-struct Machine<'a> {
-    outcome: &'a str,
-    checks: &'a [CheckResult],
-    failing_before: Option<Vec<&'a str>>,
-    steps: &'a [crate::commands::install::AppliedStep],
-    error: Option<(i32, String)>,
-    extra: Option<(&'static str, serde_json::Value)>,
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a message.
