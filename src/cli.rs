@@ -20,7 +20,8 @@ Exit codes:
   5  missing prerequisite: no pgTAP on the server, a PostgreSQL older than 13, or a
      read-only server (hot standby: only status runs there)
   6  lock timeout: another session held a needed lock too long; nothing was changed
-  7  server error mid-run (connection lost, restart); nothing was committed";
+  7  server error mid-run (connection lost, restart); nothing was committed
+  8  internal error: a bug in connect-pg-admin (please report it); nothing was committed";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -197,25 +198,18 @@ pub struct CompletionsArgs {
 
 /// The usage rules clap's attributes cannot state (the format is a global option; whether
 /// --check-login needs a password source depends on the command), checked right after parsing
-/// and before anything connects: a violation is a usage error like any other clap reports.
-pub fn validate(cli: &Cli) -> Result<(), clap::Error> {
-    use clap::error::ErrorKind;
-    use clap::CommandFactory;
-    let fail = |command: &str, kind: ErrorKind, message: String| {
-        let mut cmd = Cli::command();
-        let sub = cmd.find_subcommand_mut(command).cloned();
-        Err(match sub {
-            Some(sub) => sub
-                .bin_name(format!("connect-pg-admin {command}"))
-                .error(kind, message),
-            None => cmd.error(kind, message),
-        })
+/// and before anything connects: a violation is a usage error (exit 2) worded as clap's are,
+/// and with --format json or junit it is reported in the run's document like any other error.
+pub fn validate(cli: &Cli) -> Result<(), crate::error::Error> {
+    let usage = |command: &str, message: &str| {
+        Err(crate::error::Error::Usage(format!(
+            "{message}; see 'connect-pg-admin {command} --help'"
+        )))
     };
     match &cli.command {
-        Command::Uninstall(_) if matches!(cli.format, Format::Tap | Format::Junit) => fail(
+        Command::Uninstall(_) if matches!(cli.format, Format::Tap | Format::Junit) => usage(
             "uninstall",
-            ErrorKind::ArgumentConflict,
-            "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)".into(),
+            "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)",
         ),
         Command::Install(args)
             if args.password.check_login
@@ -224,10 +218,9 @@ pub fn validate(cli: &Cli) -> Result<(), clap::Error> {
                     || args.password.password_file.is_some()
                     || args.password.generate) =>
         {
-            fail(
+            usage(
                 "install",
-                ErrorKind::MissingRequiredArgument,
-                "install --check-login needs a password source (--password-prompt, --password-stdin, --password-file or --generate): install sets no password without one".into(),
+                "install --check-login needs a password source (--password-prompt, --password-stdin, --password-file or --generate): install sets no password without one",
             )
         }
         _ => Ok(()),

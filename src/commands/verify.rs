@@ -8,6 +8,7 @@ use postgres::Client;
 
 use crate::contract::checks::{self, Outcome, PgTap};
 use crate::contract::template;
+use crate::db;
 use crate::db::session::Facts;
 use crate::error::{Error, Result};
 use crate::names::Names;
@@ -31,22 +32,15 @@ pub fn verify(
         refuse_unreadable(client, facts, names)?;
     }
     let server = checks::server(client)?;
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::from_db("starting the transaction", &e))?;
+    let mut tx = db::begin(client)?;
     if facts.read_only {
         tx.batch_execute("SET TRANSACTION READ WRITE")
             .map_err(|e| Error::from_db("declaring the rolled-back transaction read write", &e))?;
     }
-    tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = {}",
-        lock_timeout.as_millis().max(1)
-    ))
-    .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    db::set_lock_timeout(&mut tx, lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let outcome = checks::run(&mut tx, names, &pgtap)?;
-    tx.rollback()
-        .map_err(|e| Error::from_db("ending the transaction", &e))?;
+    db::rollback(tx)?;
     Ok(outcome)
 }
 
