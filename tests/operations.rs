@@ -20,6 +20,16 @@ fn one_line_with(run: &Run, parts: &[&str]) {
     }
 }
 
+/// status names a read-only server at the end of its first line, the target.
+#[track_caller]
+fn target_line_says(status: &Run, kind: &str) {
+    let first = status.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("target") && first.ends_with(kind),
+        "status's target line does not end with {kind}\n{status}"
+    );
+}
+
 /// A dsn no server listens on: what is refused before connecting must not need one.
 fn nowhere() -> String {
     "host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2".to_string()
@@ -33,15 +43,7 @@ fn on_a_hot_standby_status_works_and_says_so_verify_and_the_writers_refuse() {
 
     let status = standby.cli(&store.db, &store.args(&["status"]));
     status.assert_code(0);
-    assert!(
-        status
-            .stdout
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .ends_with("(hot standby)"),
-        "status names the standby on its target line\n{status}"
-    );
+    target_line_says(&status, "(hot standby)");
     assert!(
         status
             .stdout
@@ -134,15 +136,7 @@ fn a_database_read_only_by_default_is_verified_and_the_writers_refuse() {
     store.cli(&["verify"]).assert_code(0);
     let status = store.cli(&["status"]);
     status.assert_code(0);
-    assert!(
-        status
-            .stdout
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .ends_with("(read-only)"),
-        "{status}"
-    );
+    target_line_says(&status, "(read-only)");
     assert!(
         status.stdout.contains("checks      all 64 pass"),
         "{status}"
