@@ -13,5 +13,6 @@ mod install_verify;
 mod interface;
 mod locks;
 mod majors;
+mod operations;
 mod password;
 mod upgrade;
