@@ -93,6 +93,11 @@ fn run(cli: &Cli) -> Result<i32> {
         verbose: cli.verbose,
     };
     let settings = connection::Settings::resolve(&cli.connect)?;
+    if let Command::PrintTarget = cli.command {
+        let mut client = settings.connect()?;
+        println!("{}", connection::Settings::print_target(&mut client)?);
+        return Ok(exit::OK);
+    }
     report::begin(
         command_name(&cli.command),
         settings.redacted(),
@@ -171,7 +176,7 @@ fn run(cli: &Cli) -> Result<i32> {
             Ok(exit::OK)
         }
         Command::Uninstall(args) => run_uninstall(&mut client, &names, args, style, progress),
-        Command::Completions(_) | Command::Man => Ok(exit::OK),
+        Command::Completions(_) | Command::Man | Command::PrintTarget => Ok(exit::OK),
     }
 }
 
@@ -238,5 +243,6 @@ fn command_name(command: &Command) -> &'static str {
         Command::Uninstall(_) => "uninstall",
         Command::Completions(_) => "completions",
         Command::Man => "man",
+        Command::PrintTarget => "print-target",
     }
 }
