@@ -16,21 +16,36 @@ use crate::error::{Error, Result};
 /// PGSYSCONFDIR.
 pub const DEFAULT_SYSCONFDIR: &str = "/etc/postgresql-common";
 
+/// A file to search; a `required` one (named by servicefile= or PGSERVICEFILE) must exist,
+/// the default ones are skipped when missing, as in libpq.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceFile {
+    pub path: PathBuf,
+    pub required: bool,
+}
+
 /// The files to search, in order: the user's, then the system's.
 pub fn files(
     servicefile: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
     home: Option<&Path>,
-) -> Vec<PathBuf> {
-    let user = match servicefile {
-        Some(f) => Some(PathBuf::from(f)),
-        None => env("PGSERVICEFILE")
-            .map(PathBuf::from)
-            .or_else(|| home.map(|h| h.join(".pg_service.conf"))),
+) -> Vec<ServiceFile> {
+    let user = match servicefile.map(String::from).or_else(|| env("PGSERVICEFILE")) {
+        Some(f) => Some(ServiceFile {
+            path: PathBuf::from(f),
+            required: true,
+        }),
+        None => home.map(|h| ServiceFile {
+            path: h.join(".pg_service.conf"),
+            required: false,
+        }),
     };
     let sysconf = env("PGSYSCONFDIR").unwrap_or_else(|| DEFAULT_SYSCONFDIR.to_string());
     user.into_iter()
-        .chain(std::iter::once(Path::new(&sysconf).join("pg_service.conf")))
+        .chain(std::iter::once(ServiceFile {
+            path: Path::new(&sysconf).join("pg_service.conf"),
+            required: false,
+        }))
         .collect()
 }
 
@@ -38,18 +53,26 @@ pub fn files(
 /// or `None` when it does not exist (libpq skips a missing file).
 pub fn lookup(
     service: &str,
-    files: &[PathBuf],
+    files: &[ServiceFile],
     read: &dyn Fn(&Path) -> Option<String>,
 ) -> Result<(PathBuf, Vec<(String, String)>)> {
     for file in files {
-        let Some(text) = read(file) else { continue };
-        if let Some(settings) = section(service, file, &text)? {
-            return Ok((file.clone(), settings));
+        let Some(text) = read(&file.path) else {
+            if file.required {
+                return Err(Error::Usage(format!(
+                    "service file \"{}\" not found; fix servicefile= or PGSERVICEFILE",
+                    file.path.display()
+                )));
+            }
+            continue;
+        };
+        if let Some(settings) = section(service, &file.path, &text)? {
+            return Ok((file.path.clone(), settings));
         }
     }
     let searched: Vec<String> = files
         .iter()
-        .map(|f| format!("\"{}\"", f.display()))
+        .map(|f| format!("\"{}\"", f.path.display()))
         .collect();
     Err(Error::Usage(format!(
         "definition of service \"{service}\" not found (searched {}); define it there, or fix service= or PGSERVICE",
@@ -121,13 +144,40 @@ mod tests {
         move |p: &Path| map.get(p).cloned()
     }
 
+    fn opt(p: &str) -> ServiceFile {
+        ServiceFile {
+            path: PathBuf::from(p),
+            required: false,
+        }
+    }
+
+    fn paths(files: Vec<ServiceFile>) -> Vec<(PathBuf, bool)> {
+        files.into_iter().map(|f| (f.path, f.required)).collect()
+    }
+
+    #[test]
+    fn a_named_file_must_exist() {
+        let files = [
+            ServiceFile {
+                path: PathBuf::from("/named"),
+                required: true,
+            },
+            opt("/s"),
+        ];
+        let read = reader(&[("/s", "[prod]\nhost=x\n")]);
+        match lookup("prod", &files, &read) {
+            Err(Error::Usage(m)) => assert!(m.starts_with("service file \"/named\" not found"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn first_file_with_the_section_wins() {
-        let files = [PathBuf::from("/u"), PathBuf::from("/s")];
+        let files = [opt("/u"), opt("/s")];
         let read = reader(&[
             ("/u", "# mine\n[other]\nhost=x\n\n  [prod]  \n host=db1 \nport=6000\nhost=ignored\n[next]\nhost=no\n"),
             ("/s", "[prod]\nhost=system\n[sys]\nhost=sys\n"),
@@ -150,7 +200,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_service_or_the_line() {
-        let files = [PathBuf::from("/u")];
+        let files = [opt("/u")];
         let read = reader(&[("/u", "[a]\nhost=x\nnonsense\n[b]\nbogus=1\n[c]\nservice=a\n")]);
         let msg = |s: &str| match lookup(s, &files, &read) {
             Err(Error::Usage(m)) => m,
@@ -170,18 +220,24 @@ mod tests {
             _ => None,
         };
         assert_eq!(
-            files(None, &env, Some(Path::new("/home/u"))),
-            [PathBuf::from("/env/svc"), PathBuf::from("/etc/pg/pg_service.conf")]
-        );
-        assert_eq!(
-            files(Some("/kw"), &env, None),
-            [PathBuf::from("/kw"), PathBuf::from("/etc/pg/pg_service.conf")]
-        );
-        assert_eq!(
-            files(None, &|_| None, Some(Path::new("/home/u"))),
+            paths(files(None, &env, Some(Path::new("/home/u")))),
             [
-                PathBuf::from("/home/u/.pg_service.conf"),
-                PathBuf::from("/etc/postgresql-common/pg_service.conf")
+                (PathBuf::from("/env/svc"), true),
+                (PathBuf::from("/etc/pg/pg_service.conf"), false)
+            ]
+        );
+        assert_eq!(
+            paths(files(Some("/kw"), &env, None)),
+            [
+                (PathBuf::from("/kw"), true),
+                (PathBuf::from("/etc/pg/pg_service.conf"), false)
+            ]
+        );
+        assert_eq!(
+            paths(files(None, &|_| None, Some(Path::new("/home/u")))),
+            [
+                (PathBuf::from("/home/u/.pg_service.conf"), false),
+                (PathBuf::from("/etc/postgresql-common/pg_service.conf"), false)
             ]
         );
     }
