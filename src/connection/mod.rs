@@ -198,3 +198,98 @@ fn encode(s: &str, keep_slash: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn redacted(dsn: &str, vars: &[(&str, &str)]) -> String {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = move |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let defaults = Defaults {
+            os_user: Some("u".into()),
+            home: None,
+            utf8_locale: true,
+            read_file: |_| None,
+        };
+        let p = params::resolve(Some(dsn), &env, &defaults).expect("resolves");
+        let s = Settings::from_params(p, None, &|_| false).expect("settings");
+        assert!(!format!("{s:?}").contains("hunter2"), "{s:?}");
+        s.redacted()
+    }
+
+    #[test]
+    fn redaction_never_contains_the_password() {
+        for (dsn, vars) in [
+            ("postgres://bob:hunter2@db.example.com/app", vec![]),
+            ("user=bob password='hunter2' host=/tmp dbname=app", vec![]),
+            ("host=db.example.com", vec![("PGPASSWORD", "hunter2")]),
+            ("postgres://bob:hunter2@[::1]:5433,h2/app?hostaddr=::1,10.0.0.1", vec![]),
+        ] {
+            assert!(!redacted(dsn, &vars).contains("hunter2"));
+        }
+    }
+
+    #[test]
+    fn redacted_form() {
+        assert_eq!(
+            redacted("postgres://bob:pw@db.example.com/app", &[]),
+            "postgres://bob@db.example.com:5432/app"
+        );
+        assert_eq!(
+            redacted("host=/var/run/postgresql user=postgres", &[]),
+            "postgres://postgres@/postgres?host=/var/run/postgresql&port=5432"
+        );
+        assert_eq!(
+            redacted("host=::1 port=5433 user='a b' dbname=x/y", &[]),
+            "postgres://a%20b@[::1]:5433/x%2Fy"
+        );
+        assert_eq!(
+            redacted("host=db hostaddr=10.0.0.1 user=u dbname=d", &[]),
+            "postgres://u@db:5432/d?hostaddr=10.0.0.1"
+        );
+        assert_eq!(
+            redacted("host=a,b port=1,2 user=u dbname=d", &[]),
+            "postgres://u@a:1,b:2/d"
+        );
+    }
+
+    #[test]
+    fn where_names_sockets_and_addresses() {
+        let spec = HostSpec {
+            target: Target::Socket(PathBuf::from("/s")),
+            port: 5433,
+        };
+        assert_eq!(where_(&spec), "socket \"/s/.s.PGSQL.5433\"");
+        let spec = HostSpec {
+            target: Target::Tcp {
+                host: "db".into(),
+                hostaddr: Some("10.0.0.1".parse().expect("address")),
+            },
+            port: 1,
+        };
+        assert_eq!(where_(&spec), "db (10.0.0.1) port 1");
+    }
+
+    #[test]
+    fn locale_codeset() {
+        let env = |v: &'static [(&'static str, &'static str)]| {
+            move |k: &str| v.iter().find(|(n, _)| *n == k).map(|(_, x)| x.to_string())
+        };
+        assert!(utf8_locale(&env(&[("LANG", "en_US.UTF-8")])));
+        assert!(!utf8_locale(&env(&[("LC_ALL", "C"), ("LANG", "en_US.UTF-8")])));
+        assert!(!utf8_locale(&env(&[])));
+    }
+
+    #[test]
+    fn encode_keeps_unreserved_only() {
+        assert_eq!(encode("a-b_c.d~e", false), "a-b_c.d~e");
+        assert_eq!(encode("a b@c/d", false), "a%20b%40c%2Fd");
+        assert_eq!(encode("/var/run", true), "/var/run");
+        assert_eq!(encode("é", false), "%C3%A9");
+    }
+}

@@ -332,3 +332,137 @@ fn check_key_permissions(key: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(extra: impl FnOnce(&mut TlsParams)) -> TlsParams {
+        let mut p = TlsParams {
+            sslmode: SslModeSetting::Prefer,
+            sslmode_given: false,
+            sslrootcert: None,
+            sslcert: None,
+            sslkey: None,
+            send_cert: true,
+            sslpassword: None,
+            min_version: None,
+            max_version: None,
+            sni: true,
+            compression: false,
+            direct: false,
+        };
+        extra(&mut p);
+        p
+    }
+
+    fn mode(m: SslModeSetting) -> impl FnOnce(&mut TlsParams) {
+        move |p| {
+            p.sslmode = m;
+            p.sslmode_given = true;
+        }
+    }
+
+    fn run(p: &TlsParams, existing: &[&str]) -> Result<TlsPlan> {
+        let existing: Vec<PathBuf> = existing.iter().map(PathBuf::from).collect();
+        plan(p, Some(Path::new("/home/u")), &|path: &Path| {
+            existing.iter().any(|e| e == path)
+        })
+    }
+
+    fn on(p: &TlsParams, existing: &[&str]) -> TlsOn {
+        match run(p, existing) {
+            Ok(TlsPlan::On(on)) => *on,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const HOME_ROOT: &str = "/home/u/.postgresql/root.crt";
+
+    #[test]
+    fn disable_is_off() {
+        let p = params(mode(SslModeSetting::Disable));
+        assert_eq!(run(&p, &[HOME_ROOT]).ok(), Some(TlsPlan::Off));
+    }
+
+    #[test]
+    fn prefer_allow_and_require_do_not_verify_without_a_root_file() {
+        for m in [SslModeSetting::Prefer, SslModeSetting::Allow, SslModeSetting::Require] {
+            assert_eq!(on(&params(mode(m)), &[]).verify, Verify::Nothing, "{m:?}");
+        }
+        // prefer never verifies, even with a root file.
+        assert_eq!(on(&params(|_| ()), &[HOME_ROOT]).verify, Verify::Nothing);
+    }
+
+    #[test]
+    fn require_with_a_root_file_behaves_like_verify_ca() {
+        let p = params(mode(SslModeSetting::Require));
+        assert_eq!(
+            on(&p, &[HOME_ROOT]).verify,
+            Verify::Chain {
+                roots: Roots::File(PathBuf::from(HOME_ROOT)),
+                hostname: false,
+                implied: true
+            }
+        );
+    }
+
+    #[test]
+    fn verify_modes_and_system_roots() {
+        let p = params(|p| {
+            p.sslmode = SslModeSetting::VerifyFull;
+            p.sslrootcert = Some("/ca.pem".into());
+        });
+        assert_eq!(
+            on(&p, &["/ca.pem"]).verify,
+            Verify::Chain {
+                roots: Roots::File(PathBuf::from("/ca.pem")),
+                hostname: true,
+                implied: false
+            }
+        );
+        let p = params(|p| p.sslrootcert = Some("system".into()));
+        let plan = on(&p, &[]);
+        assert_eq!(plan.mode, SslModeSetting::VerifyFull);
+        assert_eq!(
+            plan.verify,
+            Verify::Chain {
+                roots: Roots::System,
+                hostname: true,
+                implied: false
+            }
+        );
+        let p = params(|p| {
+            p.sslmode = SslModeSetting::Require;
+            p.sslmode_given = true;
+            p.sslrootcert = Some("system".into());
+        });
+        assert!(matches!(run(&p, &[]), Err(Error::Usage(m)) if m.contains("verify-full")));
+        let p = params(mode(SslModeSetting::VerifyCa));
+        assert!(
+            matches!(run(&p, &[]), Err(Error::Usage(m)) if m.contains("PGSSLROOTCERT") && m.contains("does not exist"))
+        );
+    }
+
+    #[test]
+    fn client_certificates() {
+        let crt = "/home/u/.postgresql/postgresql.crt";
+        let key = "/home/u/.postgresql/postgresql.key";
+        assert_eq!(
+            on(&params(|_| ()), &[crt, key]).client_cert,
+            Some((PathBuf::from(crt), PathBuf::from(key)))
+        );
+        // sslcertmode=disable sends none.
+        assert_eq!(
+            on(&params(|p| p.send_cert = false), &[crt, key]).client_cert,
+            None
+        );
+        let named = params(|p| p.sslcert = Some(PathBuf::from("/c.pem")));
+        assert!(matches!(run(&named, &["/c.pem"]), Err(Error::Usage(_))));
+        // A named certificate that does not exist is skipped, as libpq does, and remembered
+        // for the message.
+        let plan = on(&named, &[]);
+        assert_eq!(plan.client_cert, None);
+        assert_eq!(plan.missing_cert, Some(PathBuf::from("/c.pem")));
+    }
+}
