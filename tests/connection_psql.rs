@@ -468,3 +468,28 @@ fn explanations_of_untyped_failures() {
     let m = msg("host=127.0.0.1 port={S} user=alice dbname=appdb target_session_attrs=read-write", A);
     assert!(m.contains("session is read-only"), "{m}");
 }
+
+/// Every row of docs/connection.md's keyword table names a case of this test that uses it.
+#[test]
+fn the_docs_table_names_existing_cases() {
+    let doc = include_str!("../docs/connection.md");
+    let table = doc
+        .split("<!-- keyword table: begin -->")
+        .nth(1)
+        .and_then(|t| t.split("<!-- keyword table: end -->").next())
+        .expect("table markers");
+    let mut rows = 0;
+    for line in table.lines().filter(|l| l.starts_with("| `") || l.starts_with("|  |")) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let (keyword, var, test) = (cells[0].trim_matches('`'), cells[1].trim_matches('`'), cells[3]);
+        let case = CASES
+            .iter()
+            .find(|c| c.name == test)
+            .unwrap_or_else(|| panic!("docs/connection.md names the case {test:?}, which does not exist"));
+        let in_dsn = !keyword.is_empty() && case.dsn.is_some_and(|d| d.contains(&format!("{keyword}=")));
+        let in_env = !var.is_empty() && case.env.iter().any(|(k, _)| *k == var);
+        assert!(in_dsn || in_env, "the case {test:?} uses neither {keyword} nor {var}");
+        rows += 1;
+    }
+    assert!(rows >= 50, "only {rows} rows");
+}

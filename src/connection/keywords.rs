@@ -178,6 +178,53 @@ mod tests {
         assert_eq!(vars.len(), n);
     }
 
+    /// The rows of docs/connection.md's table: keyword, variable, handling.
+    fn doc_rows() -> Vec<(String, String, String)> {
+        let doc = include_str!("../../docs/connection.md");
+        let table = doc
+            .split("<!-- keyword table: begin -->")
+            .nth(1)
+            .and_then(|t| t.split("<!-- keyword table: end -->").next())
+            .expect("docs/connection.md has the keyword table markers");
+        table
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| keyword") && !l.starts_with("| ---"))
+            .map(|l| {
+                let cells: Vec<String> = l
+                    .trim_matches('|')
+                    .split('|')
+                    .map(|c| c.trim().trim_matches('`').to_string())
+                    .collect();
+                (cells[0].clone(), cells[1].clone(), cells[2].clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_docs_table_lists_every_keyword_and_variable_as_handled() {
+        let handling = |h: Handling| match h {
+            Handling::Honoured => "honoured",
+            Handling::Refused(_) => "refused",
+        };
+        let mut code: Vec<(String, String, String)> = KEYWORDS
+            .iter()
+            .map(|k| {
+                (
+                    k.name.to_string(),
+                    k.env.unwrap_or("").to_string(),
+                    handling(k.handling).to_string(),
+                )
+            })
+            .chain(OTHER_ENV.iter().map(|(v, h)| {
+                (String::new(), v.to_string(), handling(*h).to_string())
+            }))
+            .collect();
+        let mut doc = doc_rows();
+        code.sort();
+        doc.sort();
+        assert_eq!(doc, code, "docs/connection.md's table differs from keywords.rs");
+    }
+
     #[test]
     fn lookups() {
         assert_eq!(find("sslmode").and_then(|k| k.env), Some("PGSSLMODE"));
