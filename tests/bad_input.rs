@@ -83,7 +83,10 @@ fn malformed_connection_strings_are_refused_before_connecting() {
         ("postgres://h/%zzdb", &["percent-encoding"][..]),
         ("host=127.0.0.1 port=99999", &["invalid port"][..]),
         ("host=127.0.0.1 sslmode=sometimes", &["invalid sslmode"][..]),
-        ("host=a,b,c port=1,2", &["could not match 2 port numbers to 3 hosts"][..]),
+        (
+            "host=a,b,c port=1,2",
+            &["could not match 2 port numbers to 3 hosts"][..],
+        ),
     ] {
         let run = cli_raw(&["install", "--dsn", dsn], &[]);
         assert_answer(&run, USAGE, mentions);
@@ -102,7 +105,14 @@ fn an_unknown_connection_option_is_named() {
     );
     // A libpq option this tool refuses on purpose is called that, not "unknown".
     let run = cli_raw(&["verify", "--dsn", "host=127.0.0.1 gsslib=gssapi"], &[]);
-    assert_answer(&run, USAGE, &["gsslib= in the connection string is set", "no GSSAPI support"]);
+    assert_answer(
+        &run,
+        USAGE,
+        &[
+            "gsslib= in the connection string is set",
+            "no GSSAPI support",
+        ],
+    );
 }
 
 #[test]
@@ -595,7 +605,10 @@ fn someone_elses_login_is_refused() {
         &db,
         &["install", "--role", &bob],
         REFUSED,
-        &[&format!("role {bob} already exists"), "owns table public.bob_data"],
+        &[
+            &format!("role {bob} already exists"),
+            "owns table public.bob_data",
+        ],
     );
     refused_unchanged(
         &db,

@@ -22,7 +22,7 @@ use openssl::rsa::Rsa;
 use openssl::symm::Cipher;
 use openssl::x509::{X509Builder, X509NameBuilder};
 
-use crate::support::{bin, private_cluster, run_with_stdin, standby, Cluster, Run};
+use crate::support::{bin, private_cluster, private_standby, run_with_stdin, Cluster, Run};
 
 const PRINT_TARGET: &str = include_str!("../sql/tool/print_target.sql");
 
@@ -78,32 +78,41 @@ fn client_cert(dir: &Path) {
     b.set_subject_name(&name).expect("subject");
     b.set_issuer_name(&name).expect("issuer");
     b.set_pubkey(&key).expect("pubkey");
-    b.set_not_before(&Asn1Time::days_from_now(0).expect("time")).expect("nb");
-    b.set_not_after(&Asn1Time::days_from_now(2).expect("time")).expect("na");
+    b.set_not_before(&Asn1Time::days_from_now(0).expect("time"))
+        .expect("nb");
+    b.set_not_after(&Asn1Time::days_from_now(2).expect("time"))
+        .expect("na");
     b.sign(&key, MessageDigest::sha256()).expect("sign");
     let cert = b.build().to_pem().expect("pem");
-    write(&dir.join("client.crt"), &String::from_utf8_lossy(&cert), 0o644);
+    write(
+        &dir.join("client.crt"),
+        &String::from_utf8_lossy(&cert),
+        0o644,
+    );
     let enc = key
         .private_key_to_pem_pkcs8_passphrase(Cipher::aes_256_cbc(), b"keypass")
         .expect("encrypt key");
-    write(&dir.join("client.key"), &String::from_utf8_lossy(&enc), 0o600);
+    write(
+        &dir.join("client.key"),
+        &String::from_utf8_lossy(&enc),
+        0o600,
+    );
 }
 
 fn setup() -> World {
-    let pair = standby();
+    // A pair of its own: the test rewrites pg_hba.conf and sets ssl_ca_file.
+    let pair = private_standby();
     let (p, s) = (pair.primary(), pair.server());
     let n = private_cluster();
     sql(
         p,
-        &[
-            "DO $$ BEGIN
+        &["DO $$ BEGIN
                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'alice') THEN
                  CREATE ROLE alice LOGIN PASSWORD 'alicepw';
                  CREATE ROLE plainonly LOGIN PASSWORD 'plainpw';
                  CREATE ROLE tlsonly LOGIN PASSWORD 'tlspw';
                  CREATE ROLE certuser LOGIN PASSWORD 'certpw';
-               END IF; END $$",
-        ],
+               END IF; END $$"],
     );
     if p.admin("postgres")
         .query("SELECT 1 FROM pg_database WHERE datname = 'appdb'", &[])
@@ -131,7 +140,10 @@ fn setup() -> World {
             p.ca_cert().display()
         )],
     );
-    prepend_hba(p, &format!("hostssl all certuser 127.0.0.1/32 cert\n{rules}"));
+    prepend_hba(
+        p,
+        &format!("hostssl all certuser 127.0.0.1/32 cert\n{rules}"),
+    );
     prepend_hba(s, rules);
     for c in [p, n] {
         sql(c, &["SELECT pg_reload_conf()"]);
@@ -156,11 +168,7 @@ fn setup() -> World {
         ),
         0o600,
     );
-    write(
-        &h.join("open.pgpass"),
-        &format!("*:*:*:alice:alicepw\n"),
-        0o644,
-    );
+    write(&h.join("open.pgpass"), "*:*:*:alice:alicepw\n", 0o644);
     write(
         &h.join("alt.pgpass"),
         &format!("*:{np}:*:alice:alicepw\n"),
@@ -272,7 +280,12 @@ impl World {
                 case.name,
                 run.code
             );
-            assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}: {run:?}", case.name);
+            assert_eq!(
+                run.stderr.trim_end().lines().count(),
+                1,
+                "{}: {run:?}",
+                case.name
+            );
         }
         (outcome(&run), run)
     }
@@ -357,11 +370,16 @@ fn psql_and_the_tool_reach_the_same_server_or_both_refuse() {
         let chunks: Vec<&[Case]> = CASES.chunks(CASES.len().div_ceil(4)).collect();
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.iter().filter_map(|c| check(w, c)).collect::<Vec<_>>()))
+            .map(|chunk| {
+                scope.spawn(move || chunk.iter().filter_map(|c| check(w, c)).collect::<Vec<_>>())
+            })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec!["a worker panicked".into()]))
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec!["a worker panicked".into()])
+            })
             .collect()
     });
     eprintln!(
@@ -370,14 +388,23 @@ fn psql_and_the_tool_reach_the_same_server_or_both_refuse() {
         CASES.iter().filter(|c| c.tool_only.is_none()).count(),
         started.elapsed().as_secs_f64()
     );
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), CASES.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n\n")
+    );
 }
 
 fn check(w: &World, case: &Case) -> Option<String> {
     let (tool, tool_run) = w.tool(case);
     if case.tool_only.is_some() {
         return (!w.matches(case.expect, &tool)).then(|| {
-            format!("{}: expected {} from the tool, got {tool:?}\n{tool_run:?}", case.name, case.expect)
+            format!(
+                "{}: expected {} from the tool, got {tool:?}\n{tool_run:?}",
+                case.name, case.expect
+            )
         });
     }
     let (psql, psql_run) = w.psql(case);
@@ -428,7 +455,8 @@ fn a_missing_client_certificate_is_named() {
     let (out, run) = w.tool(&case);
     assert_eq!(out, None);
     assert!(
-        run.stderr.contains("\"/nonexistent/client.crt\" (sslcert or PGSSLCERT) does not exist"),
+        run.stderr
+            .contains("\"/nonexistent/client.crt\" (sslcert or PGSSLCERT) does not exist"),
         "{run:?}"
     );
     let (psql, _) = w.psql(&case);
@@ -445,13 +473,34 @@ fn explanations_of_untyped_failures() {
         assert_eq!(out, None, "{run:?}");
         run.stderr
     };
-    let m = msg("host=127.0.0.1 port={N} user=alice dbname=appdb sslmode=require", A);
-    assert!(m.contains("does not support TLS, but sslmode=require requires it"), "{m}");
-    let m = msg("host=127.0.0.1 port={N} user=alice dbname=appdb sslmode=disable", &[]);
-    assert!(m.contains("the server asks for a password for user \"alice\""), "{m}");
-    let m = msg("host={PS} port={P} user=alice dbname=appdb channel_binding=require", A);
-    assert!(m.contains("channel_binding=require, but the server did not"), "{m}");
-    let m = msg("host=127.0.0.1 port={P} user=alice dbname=appdb password=wrong", &[]);
+    let m = msg(
+        "host=127.0.0.1 port={N} user=alice dbname=appdb sslmode=require",
+        A,
+    );
+    assert!(
+        m.contains("does not support TLS, but sslmode=require requires it"),
+        "{m}"
+    );
+    let m = msg(
+        "host=127.0.0.1 port={N} user=alice dbname=appdb sslmode=disable",
+        &[],
+    );
+    assert!(
+        m.contains("the server asks for a password for user \"alice\""),
+        "{m}"
+    );
+    let m = msg(
+        "host={PS} port={P} user=alice dbname=appdb channel_binding=require",
+        A,
+    );
+    assert!(
+        m.contains("channel_binding=require, but the server did not"),
+        "{m}"
+    );
+    let m = msg(
+        "host=127.0.0.1 port={P} user=alice dbname=appdb password=wrong",
+        &[],
+    );
     assert!(m.contains("password authentication failed for user \"alice\"; the password in password= in the connection string was refused"), "{m}");
     let m = msg("host=127.0.0.1 port={P} user=alice dbname=nosuchdb", A);
     assert!(m.contains("database \"nosuchdb\" does not exist"), "{m}");
@@ -459,13 +508,25 @@ fn explanations_of_untyped_failures() {
     assert!(m.contains("cannot reach the server at 127.0.0.1:1"), "{m}");
     let m = msg("host=/nonexistent port={P} user=alice dbname=appdb", A);
     assert!(m.contains("no server is listening on socket"), "{m}");
-    let m = msg("host=localhost port={P} user=alice dbname=appdb sslmode=verify-full sslrootcert={OCA}", A);
-    assert!(m.contains("could not be verified against the root certificate file"), "{m}");
+    let m = msg(
+        "host=localhost port={P} user=alice dbname=appdb sslmode=verify-full sslrootcert={OCA}",
+        A,
+    );
+    assert!(
+        m.contains("could not be verified against the root certificate file"),
+        "{m}"
+    );
     let m = msg("host=127.0.0.2 hostaddr=127.0.0.1 port={P} user=alice dbname=appdb sslmode=verify-full sslrootcert={CA}", A);
-    assert!(m.contains("does not match the host name \"127.0.0.2\""), "{m}");
+    assert!(
+        m.contains("does not match the host name \"127.0.0.2\""),
+        "{m}"
+    );
     let m = msg("host=127.0.0.1 port={P} user=alice dbname=appdb sslmode=require ssl_max_protocol_version=TLSv1.1", A);
     assert!(m.contains("TLS handshake with 127.0.0.1"), "{m}");
-    let m = msg("host=127.0.0.1 port={S} user=alice dbname=appdb target_session_attrs=read-write", A);
+    let m = msg(
+        "host=127.0.0.1 port={S} user=alice dbname=appdb target_session_attrs=read-write",
+        A,
+    );
     assert!(m.contains("session is read-only"), "{m}");
 }
 
@@ -479,16 +540,26 @@ fn the_docs_table_names_existing_cases() {
         .and_then(|t| t.split("<!-- keyword table: end -->").next())
         .expect("table markers");
     let mut rows = 0;
-    for line in table.lines().filter(|l| l.starts_with("| `") || l.starts_with("|  |")) {
+    for line in table
+        .lines()
+        .filter(|l| l.starts_with("| `") || l.starts_with("|  |"))
+    {
         let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let (keyword, var, test) = (cells[0].trim_matches('`'), cells[1].trim_matches('`'), cells[3]);
-        let case = CASES
-            .iter()
-            .find(|c| c.name == test)
-            .unwrap_or_else(|| panic!("docs/connection.md names the case {test:?}, which does not exist"));
-        let in_dsn = !keyword.is_empty() && case.dsn.is_some_and(|d| d.contains(&format!("{keyword}=")));
+        let (keyword, var, test) = (
+            cells[0].trim_matches('`'),
+            cells[1].trim_matches('`'),
+            cells[3],
+        );
+        let case = CASES.iter().find(|c| c.name == test).unwrap_or_else(|| {
+            panic!("docs/connection.md names the case {test:?}, which does not exist")
+        });
+        let in_dsn =
+            !keyword.is_empty() && case.dsn.is_some_and(|d| d.contains(&format!("{keyword}=")));
         let in_env = !var.is_empty() && case.env.iter().any(|(k, _)| *k == var);
-        assert!(in_dsn || in_env, "the case {test:?} uses neither {keyword} nor {var}");
+        assert!(
+            in_dsn || in_env,
+            "the case {test:?} uses neither {keyword} nor {var}"
+        );
         rows += 1;
     }
     assert!(rows >= 50, "only {rows} rows");

@@ -114,7 +114,13 @@ impl Settings {
             (Some(pw), _) => (PasswordSource::Explicit, Some(pw.to_string())),
             (None, Some((pw, src))) => (PasswordSource::Given(src.clone()), Some(pw.clone())),
             (None, None) => match &p.passfile {
-                Some(file) => pgpass::from_file(file, &pgpass::host_name(&spec.target), spec.port, &p.dbname, user),
+                Some(file) => pgpass::from_file(
+                    file,
+                    &pgpass::host_name(&spec.target),
+                    spec.port,
+                    &p.dbname,
+                    user,
+                ),
                 None => (PasswordSource::None { note: None }, None),
             },
         };
@@ -184,8 +190,14 @@ impl Settings {
     /// Where to connect for a host: the socket, its hostaddr, or every address of its name.
     fn addresses(&self, spec: &HostSpec) -> std::result::Result<Vec<Option<IpAddr>>, String> {
         match &spec.target {
-            Target::Socket(_) | Target::Tcp { hostaddr: Some(_), .. } => Ok(vec![None]),
-            Target::Tcp { host, hostaddr: None } => {
+            Target::Socket(_)
+            | Target::Tcp {
+                hostaddr: Some(_), ..
+            } => Ok(vec![None]),
+            Target::Tcp {
+                host,
+                hostaddr: None,
+            } => {
                 let mut addrs: Vec<Option<IpAddr>> = (host.as_str(), spec.port)
                     .to_socket_addrs()
                     .map_err(|e| {
@@ -281,7 +293,10 @@ impl Settings {
 }
 
 /// libpq's check of target_session_attrs on a server it reached (sql/tool/session_attrs.sql).
-fn check_attrs(client: &mut postgres::Client, attrs: SessionAttrs) -> std::result::Result<(), HostError> {
+fn check_attrs(
+    client: &mut postgres::Client,
+    attrs: SessionAttrs,
+) -> std::result::Result<(), HostError> {
     if attrs == SessionAttrs::Any {
         return Ok(());
     }
@@ -355,7 +370,8 @@ where
     };
     let vanished = || {
         Attempt::Usage(Error::Usage(
-            "the connection attempt ended without a result (internal error); run the command again".into(),
+            "the connection attempt ended without a result (internal error); run the command again"
+                .into(),
         ))
     };
     let (tx, rx) = std::sync::mpsc::channel();

@@ -61,7 +61,11 @@ fn insert(
     }
     // libpq's conninfo_storeval: the old requiressl keyword is an alias that sets sslmode.
     let (key, value) = if key == "requiressl" {
-        let mode = if value.starts_with('1') { "require" } else { "prefer" };
+        let mode = if value.starts_with('1') {
+            "require"
+        } else {
+            "prefer"
+        };
         ("sslmode", mode.to_string())
     } else {
         (key, value)
@@ -271,7 +275,9 @@ fn split_host_list(s: &str) -> Result<(String, Option<(String, String)>)> {
     for spec in list.split(',') {
         let (host, port) = if let Some(v6) = spec.strip_prefix('[') {
             let Some((addr, after)) = v6.split_once(']') else {
-                return Err(usage("a bracketed IPv6 host in the URL has no closing \"]\""));
+                return Err(usage(
+                    "a bracketed IPv6 host in the URL has no closing \"]\"",
+                ));
             };
             let port = match after {
                 "" => "",
@@ -475,7 +481,10 @@ mod tests {
         assert!(err("host").contains("key=value"));
         assert!(err("mydb").contains("postgres:// URL or key=value"));
         assert!(err("hots=x").contains("unknown connection option \"hots\""));
-        assert_eq!(p("service=x requiressl=1"), kv(&[("service", "x"), ("sslmode", "require")]));
+        assert_eq!(
+            p("service=x requiressl=1"),
+            kv(&[("service", "x"), ("sslmode", "require")])
+        );
         assert_eq!(p("requiressl=0"), kv(&[("sslmode", "prefer")]));
         assert!(err("=x").contains("no keyword"));
         assert!(err("ssl=true").contains("unknown connection option \"ssl\""));

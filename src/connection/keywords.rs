@@ -188,7 +188,9 @@ mod tests {
             .expect("docs/connection.md has the keyword table markers");
         table
             .lines()
-            .filter(|l| l.starts_with("| ") && !l.starts_with("| keyword") && !l.starts_with("| ---"))
+            .filter(|l| {
+                l.starts_with("| ") && !l.starts_with("| keyword") && !l.starts_with("| ---")
+            })
             .map(|l| {
                 let cells: Vec<String> = l
                     .trim_matches('|')
@@ -215,14 +217,19 @@ mod tests {
                     handling(k.handling).to_string(),
                 )
             })
-            .chain(OTHER_ENV.iter().map(|(v, h)| {
-                (String::new(), v.to_string(), handling(*h).to_string())
-            }))
+            .chain(
+                OTHER_ENV
+                    .iter()
+                    .map(|(v, h)| (String::new(), v.to_string(), handling(*h).to_string())),
+            )
             .collect();
         let mut doc = doc_rows();
         code.sort();
         doc.sort();
-        assert_eq!(doc, code, "docs/connection.md's table differs from keywords.rs");
+        assert_eq!(
+            doc, code,
+            "docs/connection.md's table differs from keywords.rs"
+        );
     }
 
     #[test]

@@ -228,7 +228,10 @@ mod tests {
             ("postgres://bob:hunter2@db.example.com/app", vec![]),
             ("user=bob password='hunter2' host=/tmp dbname=app", vec![]),
             ("host=db.example.com", vec![("PGPASSWORD", "hunter2")]),
-            ("postgres://bob:hunter2@[::1]:5433,h2/app?hostaddr=::1,10.0.0.1", vec![]),
+            (
+                "postgres://bob:hunter2@[::1]:5433,h2/app?hostaddr=::1,10.0.0.1",
+                vec![],
+            ),
         ] {
             assert!(!redacted(dsn, &vars).contains("hunter2"));
         }
@@ -281,7 +284,10 @@ mod tests {
             move |k: &str| v.iter().find(|(n, _)| *n == k).map(|(_, x)| x.to_string())
         };
         assert!(utf8_locale(&env(&[("LANG", "en_US.UTF-8")])));
-        assert!(!utf8_locale(&env(&[("LC_ALL", "C"), ("LANG", "en_US.UTF-8")])));
+        assert!(!utf8_locale(&env(&[
+            ("LC_ALL", "C"),
+            ("LANG", "en_US.UTF-8")
+        ])));
         assert!(!utf8_locale(&env(&[])));
     }
 

@@ -238,7 +238,10 @@ fn merge(
 fn refuse(m: &Merged, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
     for k in keywords::KEYWORDS {
         if let (Handling::Refused(why), Some((_, src))) = (k.handling, m.get(k.name)) {
-            return Err(Error::Usage(format!("{} is set: {why}", src.describe(k.name))));
+            return Err(Error::Usage(format!(
+                "{} is set: {why}",
+                src.describe(k.name)
+            )));
         }
     }
     for (var, handling) in keywords::OTHER_ENV {
@@ -301,7 +304,9 @@ pub fn resolve(
             )
         })?,
     };
-    let dbname = m.get("dbname").map_or_else(|| user.clone(), |(d, _)| d.to_string());
+    let dbname = m
+        .get("dbname")
+        .map_or_else(|| user.clone(), |(d, _)| d.to_string());
 
     let tls = tls_params(&m)?;
     let channel_binding = choice(
@@ -321,7 +326,12 @@ pub fn resolve(
     }
     // Without GSSAPI, libpq accepts disable and prefer (which then never uses it) and refuses
     // require.
-    let gss = choice(&m, "gssencmode", true, &[("disable", true), ("prefer", true), ("require", false)])?;
+    let gss = choice(
+        &m,
+        "gssencmode",
+        true,
+        &[("disable", true), ("prefer", true), ("require", false)],
+    )?;
     if !gss {
         return Err(Error::Usage(
             "gssencmode=require needs GSSAPI encryption, which connect-pg-admin does not have (like a libpq built without GSSAPI); use gssencmode=disable and sslmode for encryption".into(),
@@ -349,7 +359,10 @@ pub fn resolve(
     protocol_range(&m)?;
     client_encoding(&m, defaults.utf8_locale)?;
     if let Some((v, src)) = m.get("replication") {
-        if !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "off" | "no") {
+        if !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "0" | "false" | "off" | "no"
+        ) {
             return Err(Error::Usage(format!(
                 "{} asks for a replication connection; connect-pg-admin needs a normal session, so remove it",
                 src.describe("replication")
@@ -370,8 +383,8 @@ pub fn resolve(
         interval: secs(int(&m, "keepalives_interval")?),
         count: int(&m, "keepalives_count")?.map(|n| n.max(0).unsigned_abs() as u32),
     };
-    let tcp_user_timeout = int(&m, "tcp_user_timeout")?
-        .map(|ms| Duration::from_millis(ms.max(0).unsigned_abs()));
+    let tcp_user_timeout =
+        int(&m, "tcp_user_timeout")?.map(|ms| Duration::from_millis(ms.max(0).unsigned_abs()));
 
     let passfile = m
         .get("passfile")
@@ -426,10 +439,17 @@ fn host_list(m: &Merged) -> Result<Vec<HostSpec>> {
             ports.len()
         )));
     }
-    let src = |key: &str| m.get(key).map(|(_, s)| s.clone()).unwrap_or(Source::ConnectionString);
+    let src = |key: &str| {
+        m.get(key)
+            .map(|(_, s)| s.clone())
+            .unwrap_or(Source::ConnectionString)
+    };
     (0..n)
         .map(|i| {
-            let port = match ports.get(if ports.len() == 1 { 0 } else { i }).map(String::as_str) {
+            let port = match ports
+                .get(if ports.len() == 1 { 0 } else { i })
+                .map(String::as_str)
+            {
                 None | Some("") => DEFAULT_PORT,
                 Some(v) => match v.parse::<u16>() {
                     Ok(p) if p != 0 => p,
@@ -492,7 +512,12 @@ fn tls_params(m: &Merged) -> Result<TlsParams> {
             ("verify-full", SslModeSetting::VerifyFull),
         ],
     )?;
-    let direct = choice(m, "sslnegotiation", false, &[("postgres", false), ("direct", true)])?;
+    let direct = choice(
+        m,
+        "sslnegotiation",
+        false,
+        &[("postgres", false), ("direct", true)],
+    )?;
     if direct
         && matches!(
             sslmode,
@@ -508,7 +533,11 @@ fn tls_params(m: &Merged) -> Result<TlsParams> {
         m,
         "sslcertmode",
         "allow",
-        &[("disable", "disable"), ("allow", "allow"), ("require", "require")],
+        &[
+            ("disable", "disable"),
+            ("allow", "allow"),
+            ("require", "require"),
+        ],
     )?;
     if certmode == "require" {
         return Err(Error::Usage(
@@ -523,11 +552,22 @@ fn tls_params(m: &Merged) -> Result<TlsParams> {
                 "TLSv1.1" => SslVersion::TLS1_1,
                 "TLSv1.2" => SslVersion::TLS1_2,
                 "TLSv1.3" => SslVersion::TLS1_3,
-                _ => return Err(invalid(key, v, src, "use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3")),
+                _ => {
+                    return Err(invalid(
+                        key,
+                        v,
+                        src,
+                        "use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3",
+                    ))
+                }
             })),
         }
     };
-    let order = |v: Option<&str>| ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].iter().position(|x| Some(*x) == v);
+    let order = |v: Option<&str>| {
+        ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+            .iter()
+            .position(|x| Some(*x) == v)
+    };
     let (min_s, max_s) = (
         m.get("ssl_min_protocol_version").map(|(v, _)| v),
         m.get("ssl_max_protocol_version").map(|(v, _)| v),

@@ -141,7 +141,9 @@ pub enum PasswordSource {
     /// Passed to `connect_as` by the caller.
     Explicit,
     /// No password; `note` says why the password file did not supply one, if it was looked at.
-    None { note: Option<String> },
+    None {
+        note: Option<String>,
+    },
 }
 
 /// The host field a connection matches: libpq's `passwordFromFile` uses "localhost" for its

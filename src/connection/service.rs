@@ -30,7 +30,10 @@ pub fn files(
     env: &dyn Fn(&str) -> Option<String>,
     home: Option<&Path>,
 ) -> Vec<ServiceFile> {
-    let user = match servicefile.map(String::from).or_else(|| env("PGSERVICEFILE")) {
+    let user = match servicefile
+        .map(String::from)
+        .or_else(|| env("PGSERVICEFILE"))
+    {
         Some(f) => Some(ServiceFile {
             path: PathBuf::from(f),
             required: true,
@@ -121,7 +124,10 @@ fn section(service: &str, file: &Path, text: &str) -> Result<Option<Vec<(String,
         // requiressl is only an alias in connection strings; libpq's service parser does not
         // know it.
         if keywords::find(key).is_none() || key == "requiressl" {
-            return Err(syntax(i + 1, &format!("syntax error (unknown keyword \"{key}\")")));
+            return Err(syntax(
+                i + 1,
+                &format!("syntax error (unknown keyword \"{key}\")"),
+            ));
         }
         // The first setting of a keyword wins: libpq never overrides a value it has.
         if !out.iter().any(|(k, _): &(String, String)| k == key) {
@@ -166,13 +172,17 @@ mod tests {
         ];
         let read = reader(&[("/s", "[prod]\nhost=x\n")]);
         match lookup("prod", &files, &read) {
-            Err(Error::Usage(m)) => assert!(m.starts_with("service file \"/named\" not found"), "{m}"),
+            Err(Error::Usage(m)) => {
+                assert!(m.starts_with("service file \"/named\" not found"), "{m}")
+            }
             other => panic!("{other:?}"),
         }
     }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -201,7 +211,10 @@ mod tests {
     #[test]
     fn errors_name_the_service_or_the_line() {
         let files = [opt("/u")];
-        let read = reader(&[("/u", "[a]\nhost=x\nnonsense\n[b]\nbogus=1\n[c]\nservice=a\n")]);
+        let read = reader(&[(
+            "/u",
+            "[a]\nhost=x\nnonsense\n[b]\nbogus=1\n[c]\nservice=a\n",
+        )]);
         let msg = |s: &str| match lookup(s, &files, &read) {
             Err(Error::Usage(m)) => m,
             other => panic!("{other:?}"),
@@ -237,7 +250,10 @@ mod tests {
             paths(files(None, &|_| None, Some(Path::new("/home/u")))),
             [
                 (PathBuf::from("/home/u/.pg_service.conf"), false),
-                (PathBuf::from("/etc/postgresql-common/pg_service.conf"), false)
+                (
+                    PathBuf::from("/etc/postgresql-common/pg_service.conf"),
+                    false
+                )
             ]
         );
     }

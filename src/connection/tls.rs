@@ -156,7 +156,10 @@ pub fn plan(p: &TlsParams, home: Option<&Path>, exists: &dyn Fn(&Path) -> bool) 
     };
 
     // libpq sends a client certificate only if the file exists, even when named explicitly.
-    let cert = p.sslcert.clone().or_else(|| default_in_home("postgresql.crt"));
+    let cert = p
+        .sslcert
+        .clone()
+        .or_else(|| default_in_home("postgresql.crt"));
     let missing_cert = p.sslcert.clone().filter(|c| !exists(c));
     let client_cert = match cert.filter(|c| exists(c) && p.send_cert) {
         None => None,
@@ -387,7 +390,11 @@ mod tests {
 
     #[test]
     fn prefer_allow_and_require_do_not_verify_without_a_root_file() {
-        for m in [SslModeSetting::Prefer, SslModeSetting::Allow, SslModeSetting::Require] {
+        for m in [
+            SslModeSetting::Prefer,
+            SslModeSetting::Allow,
+            SslModeSetting::Require,
+        ] {
             assert_eq!(on(&params(mode(m)), &[]).verify, Verify::Nothing, "{m:?}");
         }
         // prefer never verifies, even with a root file.

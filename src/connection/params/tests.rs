@@ -122,12 +122,18 @@ fn service_sits_between_the_connection_string_and_the_environment() {
     assert_eq!(p.hosts, [tcp("svchost", 1)]);
     assert_eq!(p.tls.sslmode, SslModeSetting::Require);
     let m = usage_error(Some("service=nope"), &[]);
-    assert!(m.starts_with("definition of service \"nope\" not found"), "{m}");
+    assert!(
+        m.starts_with("definition of service \"nope\" not found"),
+        "{m}"
+    );
 }
 
 #[test]
 fn empty_values_block_the_environment_and_mean_default() {
-    let p = params(Some("host='' port=''"), &[("PGHOST", "envhost"), ("PGPORT", "1")]);
+    let p = params(
+        Some("host='' port=''"),
+        &[("PGHOST", "envhost"), ("PGPORT", "1")],
+    );
     assert_eq!(
         p.hosts,
         [HostSpec {
@@ -183,7 +189,8 @@ fn host_lists_like_libpq() {
             hostaddr: Some("::1".parse().expect("address"))
         }
     );
-    assert!(usage_error(Some("host=a,b port=1,2,3"), &[]).contains("could not match 3 port numbers to 2 hosts"));
+    assert!(usage_error(Some("host=a,b port=1,2,3"), &[])
+        .contains("could not match 3 port numbers to 2 hosts"));
     assert!(usage_error(Some("host=a,b hostaddr=10.0.0.1"), &[]).contains("hostaddr"));
     assert!(usage_error(Some("hostaddr=db.example.com"), &[]).contains("invalid hostaddr"));
     assert!(usage_error(None, &[("PGPORT", "abc")]).contains("invalid port \"abc\" in PGPORT"));
@@ -212,7 +219,10 @@ fn session_attrs_and_load_balancing() {
 fn requiressl_and_pgrequiressl() {
     let mode = |dsn: Option<&str>, vars: &[(&str, &str)]| params(dsn, vars).tls.sslmode;
     assert_eq!(mode(Some("requiressl=1"), &[]), SslModeSetting::Require);
-    assert_eq!(mode(None, &[("PGREQUIRESSL", "1")]), SslModeSetting::Require);
+    assert_eq!(
+        mode(None, &[("PGREQUIRESSL", "1")]),
+        SslModeSetting::Require
+    );
     assert_eq!(mode(None, &[("PGREQUIRESSL", "0")]), SslModeSetting::Prefer);
     assert_eq!(
         mode(None, &[("PGREQUIRESSL", "1"), ("PGSSLMODE", "disable")]),
@@ -233,7 +243,11 @@ fn security_settings_refused_like_libpq() {
     assert_eq!(params(Some("gssencmode=prefer"), &[]).user, "osuser");
     let m = usage_error(Some("sslnegotiation=direct"), &[]);
     assert!(m.contains("weak sslmode \"prefer\""), "{m}");
-    assert!(params(Some("sslnegotiation=direct sslmode=require"), &[]).tls.direct);
+    assert!(
+        params(Some("sslnegotiation=direct sslmode=require"), &[])
+            .tls
+            .direct
+    );
     let m = usage_error(
         Some("ssl_min_protocol_version=TLSv1.3 ssl_max_protocol_version=TLSv1.2"),
         &[],
@@ -251,7 +265,10 @@ fn security_settings_refused_like_libpq() {
 #[test]
 fn refused_keywords_and_variables_name_themselves() {
     let m = usage_error(Some("krbsrvname=pg"), &[]);
-    assert!(m.starts_with("krbsrvname= in the connection string is set"), "{m}");
+    assert!(
+        m.starts_with("krbsrvname= in the connection string is set"),
+        "{m}"
+    );
     let m = usage_error(None, &[("PGSSLCRL", "/crl.pem")]);
     assert!(m.starts_with("PGSSLCRL is set"), "{m}");
     let m = usage_error(None, &[("PGTZ", "UTC")]);
@@ -265,7 +282,10 @@ fn refused_keywords_and_variables_name_themselves() {
 #[test]
 fn client_encoding_must_be_utf8() {
     for ok in ["UTF8", "utf-8", "unicode", "auto"] {
-        assert_eq!(params(Some(&format!("client_encoding={ok}")), &[]).user, "osuser");
+        assert_eq!(
+            params(Some(&format!("client_encoding={ok}")), &[]).user,
+            "osuser"
+        );
     }
     let m = usage_error(None, &[("PGCLIENTENCODING", "LATIN1")]);
     assert!(m.contains("PGCLIENTENCODING is \"LATIN1\""), "{m}");
@@ -310,7 +330,11 @@ fn names_and_fallbacks() {
         "fb"
     );
     assert_eq!(
-        params(Some("fallback_application_name=fb application_name=app"), &[]).application_name,
+        params(
+            Some("fallback_application_name=fb application_name=app"),
+            &[]
+        )
+        .application_name,
         "app"
     );
     let d = Defaults {
