@@ -4,7 +4,7 @@
 //! target that messages may show, and one sentence for a failed attempt.
 //!
 //! One concern per file: `keywords` (every libpq keyword and variable: honoured or refused),
-//! `conninfo` (parsing), `service` (pg_service.conf), `params` (precedence and checks),
+//! `conninfo` (parsing), `service` (pg_service.conf), `precedence` (connection string, service, environment), `params` (checks and defaults),
 //! `pgpass`, `tls`, `attempt` (hosts, fallbacks, session attributes), `explain` (messages).
 //!
 //! Reference: <https://www.postgresql.org/docs/current/libpq-connect.html>,
@@ -17,6 +17,7 @@ mod explain;
 pub mod keywords;
 mod params;
 pub mod pgpass;
+mod precedence;
 mod service;
 mod tls;
 
