@@ -521,7 +521,7 @@ fn explanations_of_untyped_failures() {
         m.contains("does not match the host name \"127.0.0.2\""),
         "{m}"
     );
-    let m = msg("host=127.0.0.1 port={P} user=alice dbname=appdb sslmode=require ssl_max_protocol_version=TLSv1.1", A);
+    let m = msg("host=127.0.0.1 port={P} user=alice dbname=appdb sslmode=require ssl_min_protocol_version=TLSv1 ssl_max_protocol_version=TLSv1.1", A);
     assert!(m.contains("TLS handshake with 127.0.0.1"), "{m}");
     let m = msg(
         "host=127.0.0.1 port={S} user=alice dbname=appdb target_session_attrs=read-write",

@@ -171,8 +171,11 @@ impl Settings {
                         let retry = match wire {
                             // allow: the server rejected the plaintext session.
                             Wire::Plain => e.as_db_error().is_some(),
-                            // prefer: the server rejected, or failed, the TLS session.
-                            Wire::TlsIfOffered => tls_used,
+                            // prefer: the server rejected the TLS session, or the handshake
+                            // failed.
+                            Wire::TlsIfOffered => {
+                                tls_used || super::explain::tls_error(&e).is_some()
+                            }
                             Wire::TlsOnly => false,
                         };
                         if retry && n + 1 < wires.len() {

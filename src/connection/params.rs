@@ -470,8 +470,10 @@ fn tls_params(m: &Merged) -> Result<TlsParams> {
             .iter()
             .position(|x| Some(*x) == v)
     };
+    // libpq checks the range with its default minimum, TLSv1.2, when none is given.
     let (min_s, max_s) = (
-        m.get("ssl_min_protocol_version").map(|(v, _)| v),
+        m.get("ssl_min_protocol_version")
+            .map_or(Some("TLSv1.2"), |(v, _)| Some(v)),
         m.get("ssl_max_protocol_version").map(|(v, _)| v),
     );
     let (min_version, max_version) = (

@@ -253,6 +253,8 @@ fn security_settings_refused_like_libpq() {
         &[],
     );
     assert!(m.contains("invalid SSL protocol version range"), "{m}");
+    let m = usage_error(None, &[("PGSSLMAXPROTOCOLVERSION", "TLSv1.1")]);
+    assert!(m.contains("invalid SSL protocol version range"), "{m}");
     let m = usage_error(None, &[("PGSSLMAXPROTOCOLVERSION", "TLSv2")]);
     assert!(m.contains("PGSSLMAXPROTOCOLVERSION"), "{m}");
     assert!(usage_error(Some("min_protocol_version=3.2"), &[]).contains("protocol 3.0 only"));
