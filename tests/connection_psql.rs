@@ -348,11 +348,8 @@ const fn tool_only(
     why: &'static str,
 ) -> Case {
     Case {
-        name,
-        dsn,
-        env,
-        expect,
         tool_only: Some(why),
+        ..same(name, dsn, env, expect)
     }
 }
 
