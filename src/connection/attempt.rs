@@ -345,6 +345,7 @@ pub(super) enum Attempt {
     Failed(postgres::Error),
     /// The watchdog fired; carries the time waited.
     Stalled(Duration),
+    /// Not the server's doing: a local file, or an internal error.
     Usage(Error),
 }
 
