@@ -561,3 +561,25 @@ fn the_docs_table_names_existing_cases() {
     }
     assert!(rows >= 50, "only {rows} rows");
 }
+
+/// sslnegotiation=direct (libpq 17+, newer than psql 15): TLS without the SSLRequest round
+/// trip, which only PostgreSQL 17 and later servers accept.
+#[test]
+fn sslnegotiation_direct_works_where_the_server_supports_it() {
+    let w = world();
+    let case = tool_only(
+        "direct",
+        Some(
+            "host=127.0.0.1 port={P} user=alice dbname=appdb sslmode=require sslnegotiation=direct",
+        ),
+        A,
+        "",
+        NEW,
+    );
+    let (out, run) = w.tool(&case);
+    if w.p.major() >= 17 {
+        assert!(w.matches("P tls", &out), "{run:?}");
+    } else {
+        assert_eq!(out, None, "{run:?}");
+    }
+}
