@@ -101,6 +101,16 @@ pub enum ChannelBinding {
     Require,
 }
 
+/// A passphrase that Debug output (test failures included) must never show.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
 /// TLS settings before any file is looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsParams {
@@ -112,7 +122,7 @@ pub struct TlsParams {
     pub sslkey: Option<PathBuf>,
     /// sslcertmode=disable: never send a client certificate.
     pub send_cert: bool,
-    pub sslpassword: Option<String>,
+    pub sslpassword: Option<Secret>,
     pub min_version: Option<openssl::ssl::SslVersion>,
     pub max_version: Option<openssl::ssl::SslVersion>,
     pub sni: bool,
@@ -498,7 +508,7 @@ fn tls_params(m: &Merged) -> Result<TlsParams> {
         sslcert: path("sslcert"),
         sslkey: path("sslkey"),
         send_cert: certmode != "disable",
-        sslpassword: m.get("sslpassword").map(|(v, _)| v.to_string()),
+        sslpassword: m.get("sslpassword").map(|(v, _)| Secret(v.to_string())),
         min_version: min_version.or(Some(SslVersion::TLS1_2)),
         max_version,
         sni: flag("sslsni", true),

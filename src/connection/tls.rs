@@ -282,7 +282,11 @@ pub fn connector(plan: &TlsOn, observed: Arc<Observed>) -> Result<MakeTlsConnect
         let pem = std::fs::read(key).map_err(|e| file_err("private key", key, &e))?;
         // libpq's default passphrase hook gives sslpassword, or an empty passphrase: it never
         // prompts.
-        let pass = plan.params.sslpassword.as_deref().unwrap_or("");
+        let pass = plan
+            .params
+            .sslpassword
+            .as_ref()
+            .map_or("", |s| s.0.as_str());
         let pkey = PKey::private_key_from_pem_passphrase(&pem, pass.as_bytes()).map_err(|_| {
             Error::Usage(match &plan.params.sslpassword {
                 None => format!(

@@ -262,6 +262,9 @@ fn security_settings_refused_like_libpq() {
     assert!(!params(Some("sslcertmode=disable"), &[]).tls.send_cert);
     assert!(!params(Some("sslsni=0"), &[]).tls.sni);
     assert!(params(Some("sslcompression=1"), &[]).tls.compression);
+    let tls = params(Some("sslpassword=hunter2"), &[]).tls;
+    assert_eq!(tls.sslpassword, Some(Secret("hunter2".into())));
+    assert!(!format!("{tls:?}").contains("hunter2"));
 }
 
 #[test]
