@@ -144,6 +144,7 @@ impl Settings {
                     user,
                     password: &source,
                     wire_tls: *wire != Wire::Plain,
+                    tls_only: *wire == Wire::TlsOnly,
                     observed: &observed,
                 };
                 match self.once(spec, *addr, user, pw.as_deref(), *wire, observed.clone()) {
@@ -181,6 +182,11 @@ impl Settings {
                         if retry && n + 1 < wires.len() {
                             last = why;
                             continue;
+                        }
+                        // sslmode=allow's TLS retry against a server without TLS: the
+                        // plaintext refusal is the one that says what to fix.
+                        if n > 0 && *wire == Wire::TlsOnly && !tls_used {
+                            return Err(HostError::Stop(last));
                         }
                         return Err(HostError::Stop(why));
                     }

@@ -24,8 +24,10 @@ pub struct Context<'a> {
     pub spec: &'a HostSpec,
     pub user: &'a str,
     pub password: &'a PasswordSource,
-    /// The attempt asked for TLS.
+    /// The attempt asked for TLS (if the server offers it).
     pub wire_tls: bool,
+    /// The attempt insisted on TLS.
+    pub tls_only: bool,
     pub observed: &'a Arc<Observed>,
 }
 
@@ -138,7 +140,7 @@ pub fn explain(e: &postgres::Error, ctx: &Context) -> String {
         );
     }
     let handshake = ctx.observed.handshake.load(Ordering::SeqCst);
-    if tls_on.is_some() && !handshake && !matches!(mode, "allow" | "prefer") {
+    if ctx.tls_only && !handshake {
         return format!(
             "the server at {where_} does not support TLS, but sslmode={mode} requires it; enable ssl on the server, or use sslmode=prefer (or disable) if an unencrypted connection is acceptable"
         );
