@@ -99,6 +99,17 @@ fn client_cert(dir: &Path) {
     );
 }
 
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
 fn setup() -> World {
     // A pair of its own: the test rewrites pg_hba.conf and sets ssl_ca_file.
     let pair = private_standby();
@@ -150,7 +161,19 @@ fn setup() -> World {
     }
     pair.catch_up();
     sql(s, &["SELECT pg_reload_conf()"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Reloads are asynchronous: wait until new sessions see them.
+    wait_until("ssl off on the TLS-less server", || {
+        n.admin("postgres")
+            .query_one("SHOW ssl", &[])
+            .is_ok_and(|r| r.get::<_, String>(0) == "off")
+    });
+    for c in [p, s] {
+        wait_until("pg_hba.conf reloaded", || {
+            c.config("postgres", "tlsonly", "tlspw")
+                .connect(postgres::NoTls)
+                .is_err()
+        });
+    }
 
     let home = tempfile::tempdir().expect("tempdir");
     let h = home.path();
