@@ -606,3 +606,43 @@ fn sslnegotiation_direct_works_where_the_server_supports_it() {
         assert_eq!(out, None, "{run:?}");
     }
 }
+
+/// A server that accepts and hangs up, and one that accepts and never answers: the startup
+/// breaks, or the watchdog gives up after connect_timeout plus its grace; psql refuses both.
+#[test]
+fn servers_that_break_or_stall_during_startup() {
+    let w = world();
+    let serve = |stall: bool| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            for stream in listener.incoming().flatten() {
+                if stall {
+                    kept.push(stream);
+                }
+            }
+        });
+        port
+    };
+    for (stall, expected) in [
+        (false, "broke during startup"),
+        (
+            true,
+            "did not finish the startup (TLS, authentication) within 4 s",
+        ),
+    ] {
+        let port = serve(stall);
+        let dsn: &'static str = Box::leak(
+            format!("host=127.0.0.1 port={port} user=alice dbname=appdb connect_timeout=2")
+                .into_boxed_str(),
+        );
+        let case = same("startup", Some(dsn), A, "refuse");
+        let (out, run) = w.tool(&case);
+        assert_eq!(out, None, "{run:?}");
+        assert_eq!(run.code, 3, "{run:?}");
+        assert!(run.stderr.contains(expected), "{run:?}");
+        let (psql, psql_run) = w.psql(&case);
+        assert_eq!(psql, None, "{psql_run:?}");
+    }
+}
