@@ -107,6 +107,10 @@ pub enum Command {
     /// Set the application role's password: asked twice at the terminal, or read from stdin
     /// or a file, or generated; hashed here (SCRAM-SHA-256), so the server never sees it.
     SetPassword(SetPasswordArgs),
+    /// Connect as every other command would and print where the session landed
+    /// (port|standby|user|database|tls); for comparing with psql (tests/connection_psql.rs).
+    #[command(hide = true)]
+    PrintTarget,
 }
 
 #[derive(Args, Debug)]

@@ -116,6 +116,11 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
     if on_command_line && settings.password_in_connection_string() {
         report::warning("the password in --dsn is visible to every user of this machine while the command runs (ps, /proc/<pid>/cmdline); pass it in PGPASSWORD, ~/.pgpass or PGPASSFILE instead");
     }
+    if let Command::PrintTarget = cli.command {
+        let mut client = settings.connect()?;
+        ctx.target_line(&connection::Settings::print_target(&mut client)?);
+        return Ok(exit::OK);
+    }
     let style = ctx.style;
     // set-password (and install --password-prompt) may prompt at the terminal: no spinner
     // over the prompt.
@@ -172,7 +177,7 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
             Ok(exit::OK)
         }
         Command::Uninstall(args) => run_uninstall(&mut client, &names, args, ctx, progress),
-        Command::Completions(_) | Command::Man => Ok(exit::OK),
+        Command::Completions(_) | Command::Man | Command::PrintTarget => Ok(exit::OK),
     }
 }
 
@@ -234,5 +239,6 @@ fn command_name(command: &Command) -> &'static str {
         Command::Uninstall(_) => "uninstall",
         Command::Completions(_) => "completions",
         Command::Man => "man",
+        Command::PrintTarget => "print-target",
     }
 }

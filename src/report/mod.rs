@@ -85,6 +85,11 @@ impl Context {
         }
     }
 
+    /// Where the session landed (the hidden print-target command), one line on stdout.
+    pub fn target_line(&self, line: &str) {
+        out(&format!("{line}\n"));
+    }
+
     pub fn verify(&self, outcome: &Outcome) {
         let style = self.style;
         match style.format {
