@@ -153,8 +153,13 @@ fn run(cli: &Cli) -> Result<i32> {
             })
         }
         Command::SetPassword(args) => {
-            let outcome =
-                set_password::set_password(&mut client, &settings, &names, &args.password)?;
+            let outcome = set_password::set_password(
+                &mut client,
+                &settings,
+                &names,
+                &args.password,
+                args.valid_until.as_deref(),
+            )?;
             report::password(&outcome, style);
             Ok(outcome.exit_code())
         }

@@ -254,8 +254,9 @@ pub fn install_with_password(
     let text = match (result, style.format) {
         (Installed::UpToDate { checks }, Format::Human) => {
             format!(
-                "All {} checks pass; nothing to repair.\n",
-                checks.results.len()
+                "{}{}; nothing to repair.\n",
+                left_block(checks),
+                upper_first(&passing(checks))
             )
         }
         _ => install_text(result, style),
@@ -292,6 +293,14 @@ pub fn password(outcome: &set_password::Outcome, style: Style) {
             "connect-pg-admin: note: the connected role may not turn statement logging off, so the server log may hold the SCRAM verifier (never the password)"
         );
     }
+    if let Some(until) = &outcome.expired {
+        if !style.quiet {
+            eprintln!(
+                "connect-pg-admin: note: role {} has expired (VALID UNTIL {until}): the server refuses every password for it; give it a new date with set-password --valid-until TIMESTAMP|infinity",
+                outcome.role
+            );
+        }
+    }
     match &outcome.login {
         Some(Ok(())) => info(&format!(
             "Logged in as {} with the new password.",
@@ -320,9 +329,10 @@ fn install_human(result: &Installed, style: Style) -> String {
             if style.verbose > 0 {
                 s.push_str(&checks_table(&checks.results, style, false));
             }
+            s.push_str(&left_block(checks));
             s.push_str(&format!(
-                "Nothing to do: all {} checks pass; the database was not changed.\n",
-                checks.results.len()
+                "Nothing to do: {}; the database was not changed.\n",
+                passing(checks)
             ));
         }
         Installed::DryRun { before, steps } => {
@@ -349,9 +359,10 @@ fn install_human(result: &Installed, style: Style) -> String {
             if style.verbose > 0 {
                 s.push_str(&checks_table(&after.results, style, false));
             }
+            s.push_str(&left_block(after));
             s.push_str(&format!(
-                "Installed: all {} checks pass after {} step(s); committed.\n",
-                after.results.len(),
+                "Installed: {} after {} step(s); committed.\n",
+                passing(after),
                 steps.len()
             ));
         }
@@ -401,6 +412,48 @@ fn failing_block(before: &Outcome, style: Style) -> String {
     s
 }
 
+/// "all N checks pass", or how many pass when install left some to the operator.
+fn passing(outcome: &Outcome) -> String {
+    let total = outcome.results.len();
+    match outcome.failing().len() {
+        0 => format!("all {total} checks pass"),
+        failing => format!(
+            "{} of {total} checks pass; install leaves the other {failing} to you",
+            total - failing
+        ),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The failing checks install only reports (catalog::reported_only), with what they found.
+fn left_block(outcome: &Outcome) -> String {
+    let left = outcome.left_to_operator();
+    if left.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("Left as found (install reports these and does not change them):\n");
+    let width = name_width(outcome.results.iter());
+    for f in left {
+        s.push_str(&format!(
+            "  {}  {:width$}  {}\n",
+            term::out("not ok", Paint::Red),
+            f.name,
+            f.description
+        ));
+        // Always, not only with -v: what was found is the point of the report.
+        for d in &f.diagnostics {
+            s.push_str(&format!("          {:width$}  {}\n", "", d));
+        }
+    }
+    s
+}
+
 fn steps_block(steps: &[AppliedStep], style: Style) -> String {
     let mut s = format!("Applied {} step(s):\n", steps.len());
     for step in steps {
@@ -415,6 +468,9 @@ fn steps_block(steps: &[AppliedStep], style: Style) -> String {
             step.elapsed.as_millis(),
             retries
         ));
+        for note in &step.notes {
+            s.push_str(&format!("    {note}\n"));
+        }
         if style.verbose > 1 {
             s.push_str(&format!("{}\n", step.sql.trim_end()));
         }
@@ -486,6 +542,8 @@ fn role_line(s: &crate::commands::status::Status) -> String {
         "it is NOLOGIN".to_string()
     } else if r.expired {
         "its VALID UNTIL has passed".to_string()
+    } else if !r.connect {
+        "it has no CONNECT on this database (install grants it)".to_string()
     } else {
         match &r.password {
             Ok(Some(kind)) => format!("LOGIN, {kind} password"),
@@ -607,6 +665,7 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
                     "exists": s.role.exists,
                     "login": s.role.login,
                     "expired": s.role.expired,
+                    "connect": s.role.connect,
                     "password": match &s.role.password {
                         Ok(kind) => serde_json::json!(kind),
                         Err(e) => serde_json::json!({ "error": e }),
