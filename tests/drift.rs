@@ -537,6 +537,14 @@ fn connect_revoked_from_public() {
         "CONNECT went to the application role, not to PUBLIC"
     );
     assert!(s.cli(&["status"]).stdout.contains("can log in ("));
+    // The grant is the store's own: uninstall takes it with the role instead of refusing.
+    let uninstall = s.cli(&["uninstall", "--yes"]);
+    assert_eq!(uninstall.code, 0, "{uninstall}");
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT count(*) FROM pg_roles WHERE rolname = '{role}'")),
+        ["0"],
+        "{uninstall}"
+    );
 }
 
 /// The application cannot log in. install reports it and leaves it (repairing everything
