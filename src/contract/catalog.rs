@@ -146,16 +146,8 @@ pub const STEPS: &[Step] = &[
         sql: step_sql!("table.owner"),
     },
     Step {
-        name: "table.rls",
-        sql: step_sql!("table.rls"),
-    },
-    Step {
-        name: "table.rules",
-        sql: step_sql!("table.rules"),
-    },
-    Step {
-        name: "table.triggers",
-        sql: step_sql!("table.triggers"),
+        name: "table.attached",
+        sql: step_sql!("table.attached"),
     },
     Step {
         name: "drop.all_session_ids",
@@ -308,12 +300,16 @@ pub fn checks() -> Vec<Check> {
         check("primary_key", check_sql!("primary_key"), &["primary_key"]),
         check("expire_idx", check_sql!("expire_idx"), &["expire_idx"]),
         check("table.owner", check_sql!("table.owner"), &["table.owner"]),
-        check("table.rls", check_sql!("table.rls"), &["table.rls"]),
-        check("table.rules", check_sql!("table.rules"), &["table.rules"]),
+        check("table.rls", check_sql!("table.rls"), &["table.attached"]),
+        check(
+            "table.rules",
+            check_sql!("table.rules"),
+            &["table.attached"],
+        ),
         check(
             "table.triggers",
             check_sql!("table.triggers"),
-            &["table.triggers"],
+            &["table.attached"],
         ),
         // A publication is someone's replication setup: install reports it, never drops it.
         check("table.publications", check_sql!("table.publications"), &[]),

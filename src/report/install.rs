@@ -6,7 +6,7 @@ use super::{checks_table, error, name_width, out, Context, Machine, Style};
 use crate::cli::Format;
 use crate::commands::install::{AppliedStep, Done, Installed};
 use crate::commands::set_password;
-use crate::contract::checks::Outcome;
+use crate::contract::checks::{CheckResult, Outcome};
 
 impl Context {
     /// What install did, the password it set (if any), and the note about connect-pg 1.1.x's
@@ -196,20 +196,27 @@ fn install_human(result: &Installed, style: Style) -> String {
 
 fn failing_block(before: &Outcome, style: Style) -> String {
     let failing = before.failing();
-    let mut s = format!(
+    let head = format!(
         "{} of {} checks failed:\n",
         failing.len(),
         before.results.len()
     );
-    let width = name_width(before.results.iter());
-    for f in failing {
+    head + &not_ok_lines(before, &failing, style.verbose > 0)
+}
+
+/// One `not ok` line per check of `list`, aligned on every check of `outcome`, each with
+/// pgTAP's diagnostics below it when asked.
+fn not_ok_lines(outcome: &Outcome, list: &[&CheckResult], diagnostics: bool) -> String {
+    let width = name_width(outcome.results.iter());
+    let mut s = String::new();
+    for f in list {
         s.push_str(&format!(
             "  {}  {:width$}  {}\n",
             term::out("not ok", Paint::Red),
             f.name,
             f.description
         ));
-        if style.verbose > 0 {
+        if diagnostics {
             for d in &f.diagnostics {
                 s.push_str(&format!("          {:width$}  {}\n", "", d));
             }
@@ -243,21 +250,9 @@ fn left_block(outcome: &Outcome) -> String {
     if left.is_empty() {
         return String::new();
     }
-    let mut s = String::from("Left as found (install reports these and does not change them):\n");
-    let width = name_width(outcome.results.iter());
-    for f in left {
-        s.push_str(&format!(
-            "  {}  {:width$}  {}\n",
-            term::out("not ok", Paint::Red),
-            f.name,
-            f.description
-        ));
-        // Always, not only with -v: what was found is the point of the report.
-        for d in &f.diagnostics {
-            s.push_str(&format!("          {:width$}  {}\n", "", d));
-        }
-    }
-    s
+    // With the diagnostics always, not only with -v: what was found is the point.
+    String::from("Left as found (install reports these and does not change them):\n")
+        + &not_ok_lines(outcome, &left, true)
 }
 
 fn steps_block(steps: &[AppliedStep], style: Style) -> String {
