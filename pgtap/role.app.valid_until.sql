@@ -1,4 +1,4 @@
--- description: The application role's VALID UNTIL is not in the past (install leaves it: set-password --valid-until TIMESTAMP|infinity changes it).
+-- description: The application role's VALID UNTIL is not in the past (install leaves it; set-password --valid-until changes it).
 SELECT :"pgtap".is(
     (SELECT pg_catalog.format('expired: VALID UNTIL %s', r.rolvaliduntil)
        FROM pg_catalog.pg_roles r

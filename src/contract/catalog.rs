@@ -521,11 +521,15 @@ mod tests {
                 "| `{}` | {} | {} |\n",
                 c.name,
                 c.description,
-                c.repairs
-                    .iter()
-                    .map(|r| format!("`{r}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                if c.repairs.is_empty() {
+                    "reported, never repaired".to_string()
+                } else {
+                    c.repairs
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             ));
         }
         doc.push_str(
