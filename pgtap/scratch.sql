@@ -37,7 +37,7 @@ BEGIN
     END LOOP;
     -- The trigger is copied only in its contract shape; the trigger check judges the live one.
     IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
-                WHERE t.tgrelid = live AND t.tgname = 'delete_expired_trig' AND t.tgenabled <> 'D'
+                WHERE t.tgrelid = live AND t.tgname = 'delete_expired_trig' AND t.tgenabled = 'O'
                   AND t.tgfoid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')))
        AND pg_catalog.to_regprocedure('pg_temp.remove_expired()') IS NOT NULL
     THEN

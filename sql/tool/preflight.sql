@@ -117,6 +117,16 @@ SELECT current_user::text AS connected_user,
                    FROM pg_catalog.pg_database d
                   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), false)
            AS owns_database,
+       -- The session table exists with a sess_id column that is not its primary key: then
+       -- sess_id may hold duplicates or NULLs, which the primary_key step cannot key
+       -- (preflight.rs then reads them with sql/tool/duplicate_ids.sql).
+       EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.format('%I.session', :'schema'))
+                  AND a.attname = 'sess_id' AND NOT a.attisdropped
+                  AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c
+                                   WHERE c.conrelid = a.attrelid AND c.contype = 'p'
+                                     AND c.conkey = ARRAY[a.attnum]))
+           AS ids_unkeyed,
        coalesce((SELECT rolsuper FROM me), false) AS superuser,
        coalesce((SELECT rolsuper OR rolcreaterole FROM me), false) AS can_create_role,
        pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS can_create_schema,

@@ -106,6 +106,14 @@ pub const STEPS: &[Step] = &[
         sql: step_sql!("role.app.password"),
     },
     Step {
+        name: "role.owner.members",
+        sql: step_sql!("role.owner.members"),
+    },
+    Step {
+        name: "database.connect",
+        sql: step_sql!("database.connect"),
+    },
+    Step {
         name: "schema",
         sql: step_sql!("schema"),
     },
@@ -136,6 +144,10 @@ pub const STEPS: &[Step] = &[
     Step {
         name: "table.owner",
         sql: step_sql!("table.owner"),
+    },
+    Step {
+        name: "table.attached",
+        sql: step_sql!("table.attached"),
     },
     Step {
         name: "drop.all_session_ids",
@@ -222,6 +234,14 @@ fn description_of(sql: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Whether a check is one that install reports and leaves to the operator: it has no step,
+/// since what it finds is someone's decision (a role's expiry date, a publication).
+pub fn reported_only(name: &str) -> bool {
+    checks()
+        .iter()
+        .any(|c| c.name == name && c.repairs.is_empty())
+}
+
 /// Whether a check is one of the behaviour checks, which need the scratch copy.
 pub fn is_behaviour(name: &str) -> bool {
     name.starts_with("behaviour.")
@@ -231,11 +251,28 @@ pub fn is_behaviour(name: &str) -> bool {
 pub fn checks() -> Vec<Check> {
     let mut all = vec![
         check("role.owner", check_sql!("role.owner"), &["role.owner"]),
+        check(
+            "role.owner.members",
+            check_sql!("role.owner.members"),
+            &["role.owner.members"],
+        ),
         check("role.app", check_sql!("role.app"), &["role.app"]),
         check(
             "role.app.password",
             check_sql!("role.app.password"),
             &["role.app.password"],
+        ),
+        // Whether the role may log in until a date is the operator's decision: install
+        // reports it, set-password --valid-until changes it.
+        check(
+            "role.app.valid_until",
+            check_sql!("role.app.valid_until"),
+            &[],
+        ),
+        check(
+            "database.connect",
+            check_sql!("database.connect"),
+            &["database.connect"],
         ),
         check("schema", check_sql!("schema"), &["schema"]),
         check("schema.owner", check_sql!("schema.owner"), &["schema"]),
@@ -263,6 +300,19 @@ pub fn checks() -> Vec<Check> {
         check("primary_key", check_sql!("primary_key"), &["primary_key"]),
         check("expire_idx", check_sql!("expire_idx"), &["expire_idx"]),
         check("table.owner", check_sql!("table.owner"), &["table.owner"]),
+        check("table.rls", check_sql!("table.rls"), &["table.attached"]),
+        check(
+            "table.rules",
+            check_sql!("table.rules"),
+            &["table.attached"],
+        ),
+        check(
+            "table.triggers",
+            check_sql!("table.triggers"),
+            &["table.attached"],
+        ),
+        // A publication is someone's replication setup: install reports it, never drops it.
+        check("table.publications", check_sql!("table.publications"), &[]),
     ];
     const PER_FUNCTION: &[(&str, &str)] = &[
         ("", check_sql!("function")),
@@ -324,7 +374,7 @@ pub fn checks() -> Vec<Check> {
         check(
             "grant.membership",
             check_sql!("grant.membership"),
-            &["grants"],
+            &["role.owner.members", "grants"],
         ),
         check(
             "behaviour.set_get",
@@ -471,11 +521,15 @@ mod tests {
                 "| `{}` | {} | {} |\n",
                 c.name,
                 c.description,
-                c.repairs
-                    .iter()
-                    .map(|r| format!("`{r}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                if c.repairs.is_empty() {
+                    "reported, never repaired".to_string()
+                } else {
+                    c.repairs
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             ));
         }
         doc.push_str(

@@ -8,7 +8,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
-use postgres::{Client, Transaction};
+use postgres::{Client, SimpleQueryMessage, Transaction};
 
 use crate::commands::install::plan;
 use crate::commands::install::preflight;
@@ -37,18 +37,22 @@ pub struct AppliedStep {
     pub sql: String,
     pub attempts: u32,
     pub elapsed: Duration,
+    /// What the step reports it did (the rows its SQL returns): each trigger, rule, policy
+    /// or membership it removed.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug)]
 pub enum Installed {
-    /// Every check passed before anything ran; nothing was changed.
+    /// Every check passed before anything ran (but those install only reports, which may
+    /// fail); nothing was changed.
     UpToDate { checks: Outcome },
     /// --dry-run: what would run; nothing was changed.
     DryRun {
         before: Outcome,
         steps: Vec<AppliedStep>,
     },
-    /// Steps ran and every check passes: committed.
+    /// Steps ran and every check passes (but those install only reports): committed.
     Committed {
         before: Outcome,
         steps: Vec<AppliedStep>,
@@ -87,7 +91,7 @@ pub fn install(
     db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let before = checks::run(&mut tx, names, &pgtap)?;
-    if before.all_pass() {
+    if before.settled() {
         match before_commit.as_mut() {
             Some(hook) if !opts.dry_run => {
                 pgtap.unload(&mut tx)?;
@@ -110,6 +114,7 @@ pub fn install(
                     sql: template::render(s.sql, &vars)?,
                     attempts: 0,
                     elapsed: Duration::ZERO,
+                    notes: Vec::new(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -131,11 +136,11 @@ pub fn install(
         }
         db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
         after = checks::run(&mut tx, names, &pgtap)?;
-        if after.all_pass() {
+        if after.settled() {
             break;
         }
     }
-    if !after.all_pass() {
+    if !after.settled() {
         db::rollback(tx)?;
         return Ok(Installed::RolledBack {
             before,
@@ -257,12 +262,13 @@ fn apply_step(
     loop {
         attempts += 1;
         match try_step(tx, step, lock.as_deref(), &sql, opts.lock_timeout)? {
-            Tried::Applied => {
+            Tried::Applied(notes) => {
                 return Ok(AppliedStep {
                     name: step.name,
                     sql,
                     attempts,
                     elapsed: start.elapsed(),
+                    notes,
                 })
             }
             // Roles are cluster-wide: an install into another database of the same cluster
@@ -301,7 +307,8 @@ fn apply_step(
 }
 
 enum Tried {
-    Applied,
+    /// With the rows the step returned: what it reports it did.
+    Applied(Vec<String>),
     /// The locks were not to be had within the attempt's time.
     LockBusy,
     /// A role step collided with another run creating the same role.
@@ -327,11 +334,18 @@ fn try_step(
             Some(lock) => sp.batch_execute(lock),
             None => Ok(()),
         }
-        .and_then(|()| sp.batch_execute(sql));
+        .and_then(|()| sp.simple_query(sql));
         let e = match result {
-            Ok(()) => {
+            Ok(messages) => {
                 sp.commit().map_err(|e| Error::from_db(step.name, &e))?;
-                return Ok(Tried::Applied);
+                let notes = messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+                        _ => None,
+                    })
+                    .collect();
+                return Ok(Tried::Applied(notes));
             }
             Err(e) => e,
         };

@@ -27,6 +27,8 @@ pub struct Facts {
     pub role: Option<RoleFacts>,
     pub owner: Option<RoleFacts>,
     pub owner_marked: bool,
+    /// The session table exists and sess_id is not its primary key (see `Ids`).
+    pub ids_unkeyed: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,7 +41,80 @@ pub struct RoleFacts {
 }
 
 pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
-    decide(&read(tx, names)?, names)
+    let facts = read(tx, names)?;
+    decide(&facts, names)?;
+    if facts.ids_unkeyed {
+        let sql = template::render(
+            include_str!("../../../sql/tool/duplicate_ids.sql"),
+            &[("schema", &names.schema)],
+        )?;
+        let row = tx
+            .query_one(sql.as_str(), &[])
+            .map_err(|e| Error::from_db("looking for duplicate or NULL session ids", &e))?;
+        let ids = Ids {
+            duplicated: row.get("duplicated"),
+            duplicated_count: row.get("duplicated_count"),
+            nulls: row.get("nulls"),
+        };
+        if let Some(refusal) = ids.refusal(&names.schema) {
+            return Err(refusal);
+        }
+    }
+    Ok(())
+}
+
+/// What sql/tool/duplicate_ids.sql reads: the ids that keep sess_id from being the key.
+#[derive(Debug, Default)]
+pub struct Ids {
+    /// Up to ten duplicated ids, in order.
+    pub duplicated: Vec<String>,
+    pub duplicated_count: i64,
+    pub nulls: i64,
+}
+
+impl Ids {
+    /// The refusal when sess_id holds duplicates or NULLs: which session of two to keep is a
+    /// person's decision, so install names them and the SQL that would resolve them, and
+    /// deletes nothing.
+    pub fn refusal(&self, schema: &str) -> Option<Error> {
+        if self.duplicated_count == 0 && self.nulls == 0 {
+            return None;
+        }
+        let table = format!("{}.session", template::quote_ident(schema));
+        let mut found = Vec::new();
+        let mut fixes = Vec::new();
+        if self.duplicated_count > 0 {
+            let more = self.duplicated_count - self.duplicated.len() as i64;
+            found.push(format!(
+                "{} duplicated id(s) ({}{})",
+                self.duplicated_count,
+                self.duplicated
+                    .iter()
+                    .map(|id| format!("'{}'", id.replace('\'', "''")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+            fixes.push(format!(
+                "to keep one row of each id, DELETE FROM {table} a USING {table} b WHERE a.sess_id = b.sess_id AND a.ctid < b.ctid;"
+            ));
+        }
+        if self.nulls > 0 {
+            found.push(format!("{} row(s) with a NULL id", self.nulls));
+            fixes.push(format!(
+                "to remove the rows without an id, DELETE FROM {table} WHERE sess_id IS NULL;"
+            ));
+        }
+        Some(Error::Refused(format!(
+            "{table} has lost its primary key, and sess_id holds {}, so the key cannot be restored; install never deletes sessions to make it fit: decide which to keep (for example, {}), then run install again; {NOTHING}",
+            found.join(" and "),
+            fixes.join(" and ")
+        )))
+    }
 }
 
 fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
@@ -82,6 +157,7 @@ fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
         role,
         owner,
         owner_marked: row.get("owner_marked"),
+        ids_unkeyed: row.get("ids_unkeyed"),
     })
 }
 
@@ -215,6 +291,38 @@ mod tests {
             Err(Error::Refused(m)) => m,
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn duplicate_and_null_ids_are_named_with_the_sql_that_resolves_them() {
+        assert!(Ids::default().refusal("web").is_none());
+        let ids = Ids {
+            duplicated: (1..=10).map(|i| format!("s{i}")).collect(),
+            duplicated_count: 12,
+            nulls: 3,
+        };
+        let Some(Error::Refused(m)) = ids.refusal("web") else {
+            panic!("expected a refusal")
+        };
+        assert!(m.contains("12 duplicated id(s) ('s1', 's2'"), "{m}");
+        assert!(m.contains("'s10' and 2 more)"), "{m}");
+        assert!(m.contains("3 row(s) with a NULL id"), "{m}");
+        assert!(
+            m.contains("DELETE FROM \"web\".session WHERE sess_id IS NULL;"),
+            "{m}"
+        );
+        assert!(!m.contains('\n'), "one line: {m}");
+        let only_nulls = Ids {
+            nulls: 1,
+            ..Ids::default()
+        };
+        let Some(Error::Refused(m)) = only_nulls.refusal("Web") else {
+            panic!("expected a refusal")
+        };
+        assert!(
+            !m.contains("duplicated") && m.contains("\"Web\".session"),
+            "{m}"
+        );
     }
 
     #[test]
