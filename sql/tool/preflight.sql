@@ -121,7 +121,11 @@ SELECT current_user::text AS connected_user,
        -- sess_id may hold duplicates or NULLs, which the primary_key step cannot key
        -- (preflight.rs then reads them with sql/tool/duplicate_ids.sql).
        EXISTS (SELECT FROM pg_catalog.pg_attribute a
-                WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.format('%I.session', :'schema'))
+                 JOIN pg_catalog.pg_class t ON t.oid OPERATOR(pg_catalog.=) a.attrelid
+                 JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) t.relnamespace
+                -- By name, not to_regclass: that needs USAGE on the schema, which the
+                -- database owner may lack (it is then told what it lacks, below).
+                WHERE tn.nspname OPERATOR(pg_catalog.=) :'schema' AND t.relname OPERATOR(pg_catalog.=) 'session'
                   AND a.attname = 'sess_id' AND NOT a.attisdropped
                   AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c
                                    WHERE c.conrelid = a.attrelid AND c.contype = 'p'
