@@ -14,4 +14,5 @@ mod interface;
 mod locks;
 mod majors;
 mod password;
+mod planted;
 mod upgrade;

@@ -1,0 +1,419 @@
+//! Issue 11: the tool runs as a superuser in a database that less-privileged roles can write
+//! to. Each test plants what such a role can (an operator or functions in `public` that match
+//! better than pg_catalog's, a database search_path that puts them first, a pgTAP that is not
+//! a superuser's, settings on the database or the login) and proves three things:
+//!
+//! - the control: called directly, the planted code does run and leaves a row in
+//!   `public.planted_log` (so the detector works and the plant is live);
+//! - with the tool: no planted code ran (the log stays empty) for verify, install, status,
+//!   set-password and uninstall (dry run included), and the verdicts are right;
+//! - nothing was lost: the planted objects, a live session and other owners' objects remain.
+//!
+//! The CASCADE case: an install that would have to drop a function other owners' views depend
+//! on refuses (exit 4), names them and their owner, and changes nothing.
+
+use crate::support::{bin, run_with_stdin, Run, Store};
+
+/// The detector: every planted function writes who ran it and what into this table, which
+/// anyone may write to.
+const DETECTOR: &str = "
+    CREATE TABLE public.planted_log (who text, what text);
+    GRANT SELECT, INSERT ON public.planted_log TO PUBLIC;
+    GRANT CREATE ON SCHEMA public TO PUBLIC;";
+
+/// A store whose database has the detector, and a login `<db>_attacker` with a password that
+/// may create in `public` (as everyone may on PostgreSQL 13 and 14).
+fn hostile(hint: &str) -> (Store, String) {
+    let s = Store::new(hint);
+    let attacker = format!("{}_attacker", s.db.name());
+    s.sql(DETECTOR);
+    s.sql(&format!(
+        "CREATE ROLE {attacker} LOGIN PASSWORD 'attacker-pw'"
+    ));
+    (s, attacker)
+}
+
+/// Runs `sql` as `user` (password `<user>`-free: every test login's password is fixed).
+fn sql_as(s: &Store, user: &str, password: &str, sql: &str) {
+    s.db.client_as(user, password)
+        .unwrap_or_else(|e| panic!("login as {user}: {}", crate::support::pg_error(&e)))
+        .batch_execute(sql)
+        .unwrap_or_else(|e| panic!("{}\n{sql}", crate::support::pg_error(&e)));
+}
+
+/// What the planted code recorded, `who:what`, sorted.
+fn log(s: &Store) -> Vec<String> {
+    let mut rows = s
+        .db
+        .query_strings("SELECT who || ':' || what FROM public.planted_log");
+    rows.sort();
+    rows
+}
+
+fn clear_log(s: &Store) {
+    s.sql("TRUNCATE public.planted_log");
+}
+
+/// The CLI as `user` (not the harness's superuser), with extra environment.
+fn cli_as(s: &Store, user: &str, password: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = bin();
+    cmd.args(s.args(args))
+        .arg("--dsn")
+        .arg(format!(
+            "host=127.0.0.1 port={} user={user} dbname={} sslmode=disable",
+            s.db.cluster().port(),
+            s.db.name()
+        ))
+        .env("PGPASSWORD", password);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_with_stdin(cmd, None)
+}
+
+/// Every command the tool has, each followed by the assertion that the log is still empty:
+/// on an empty database verify fails (1) and install repairs (0); then verify, status and
+/// set-password pass on the installed store, whose live session survives them; uninstall's
+/// dry run changes nothing and uninstall removes the store.
+fn every_command_runs_nothing_planted(s: &Store, run: &dyn Fn(&[&str], Option<&[u8]>) -> Run) {
+    let step = |args: &[&str], stdin: Option<&[u8]>, code: i32| {
+        let r = run(args, stdin);
+        r.assert_code(code);
+        assert_eq!(log(s), Vec::<String>::new(), "planted code ran during {args:?}\n{r}");
+        r
+    };
+    step(&["verify"], None, 1);
+    step(&["install"], None, 0);
+    s.sql("SELECT {schema}.set_session_data('live', 'data', pg_catalog.now() + interval '1 hour')");
+    let verified = step(&["verify"], None, 0);
+    assert!(verified.stdout.contains("All 64 checks pass"), "{verified}");
+    step(&["status"], None, 0);
+    step(&["set-password", "--password-stdin"], Some(b"Planted-Pw-1\n"), 0);
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")),
+        ["data"],
+        "the live session is gone"
+    );
+    step(&["uninstall", "--dry-run"], None, 0);
+    assert_eq!(s.db.query_strings(&s.render("SELECT count(*) FROM {schema}.session")), ["1"]);
+    step(&["uninstall", "--yes"], None, 0);
+}
+
+fn as_superuser(s: &Store) -> impl Fn(&[&str], Option<&[u8]>) -> Run + '_ {
+    move |args, stdin| match stdin {
+        Some(input) => s.cli_stdin(args, input),
+        None => s.cli(args),
+    }
+}
+
+/// Functions named like pg_catalog's, planted in `public` by another role: an exact
+/// `=`(oid, regclass) operator (pg_catalog has none, so it wins wherever public is on the
+/// path), better-matching overloads (`lower(varchar)`, `format(text, text)`), and exact
+/// copies of signatures the tool calls (`to_regclass(text)`, `md5(text)`, `now()`, ...),
+/// with the database's search_path set to put public first.
+#[test]
+fn functions_and_operators_planted_in_public_never_run() {
+    let (s, attacker) = hostile("planted_public");
+    let planted = [
+        ("oid = regclass", "planted_eq(a oid, b regclass) RETURNS boolean", "a OPERATOR(pg_catalog.=) b::oid"),
+        ("lower(varchar)", "lower(a character varying) RETURNS text", "pg_catalog.lower(a::text)"),
+        ("format(text, text)", "format(f text, a text) RETURNS text", "pg_catalog.format(f, a)"),
+        ("md5(text)", "md5(a text) RETURNS text", "pg_catalog.md5(a)"),
+        ("to_regclass(text)", "to_regclass(a text) RETURNS regclass", "pg_catalog.to_regclass(a)"),
+        ("to_regprocedure(text)", "to_regprocedure(a text) RETURNS regprocedure", "pg_catalog.to_regprocedure(a)"),
+        ("current_setting(text)", "current_setting(a text) RETURNS text", "pg_catalog.current_setting(a)"),
+        ("now()", "now() RETURNS timestamptz", "pg_catalog.now()"),
+        ("quote_ident(text)", "quote_ident(a text) RETURNS text", "pg_catalog.quote_ident(a)"),
+        ("array_to_string(text[], text)", "array_to_string(a text[], b text) RETURNS text", "pg_catalog.array_to_string(a, b)"),
+    ];
+    let mut plant = String::new();
+    for (what, signature, real) in planted {
+        plant.push_str(&format!(
+            "CREATE FUNCTION public.{signature} LANGUAGE plpgsql AS $p$
+             BEGIN INSERT INTO public.planted_log VALUES (current_user, '{what}'); RETURN {real}; END $p$;"
+        ));
+    }
+    plant.push_str(
+        "CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.planted_eq);",
+    );
+    sql_as(&s, &attacker, "attacker-pw", &plant);
+    s.sql(&format!("ALTER DATABASE {} SET search_path = public, pg_catalog", s.db.name()));
+
+    // The control: a superuser session of this database resolves every one of them to the
+    // planted code.
+    s.sql(
+        "SELECT 'pg_class'::regclass::oid = 'pg_class'::regclass, lower('X'::varchar),
+                format('%s', 'x'::text), md5('x'), to_regclass('pg_class'),
+                to_regprocedure('now()'), current_setting('search_path'), now(),
+                quote_ident('x'), array_to_string(ARRAY['a'], ',')",
+    );
+    let mut want: Vec<String> = planted.iter().map(|(w, _, _)| format!("postgres:{w}")).collect();
+    want.sort();
+    assert_eq!(log(&s), want, "the control: every plant is live");
+    clear_log(&s);
+
+    every_command_runs_nothing_planted(&s, &as_superuser(&s));
+    assert_eq!(
+        s.db.query_strings(&format!(
+            "SELECT count(*) FROM pg_proc WHERE proowner = '{attacker}'::regrole"
+        )),
+        [planted.len().to_string()],
+        "the planted functions are another role's and stay"
+    );
+}
+
+/// A role may not create a cast between types it does not own, so the casts the tool relies
+/// on (text to regclass, oid to regclass, ...) cannot be replaced: casts are per type owner.
+#[test]
+fn a_cast_between_built_in_types_cannot_be_planted() {
+    let (s, attacker) = hostile("planted_cast");
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        "CREATE FUNCTION public.to_class(text) RETURNS regclass LANGUAGE sql AS 'SELECT 0::regclass'",
+    );
+    let err = s
+        .db
+        .client_as(&attacker, "attacker-pw")
+        .unwrap()
+        .batch_execute("CREATE CAST (text AS regclass) WITH FUNCTION public.to_class(text)")
+        .expect_err("a cast between built-in types");
+    assert_eq!(
+        err.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+        "{}",
+        crate::support::pg_error(&err)
+    );
+    // The cast a role may plant, on a type of its own, is one the tool never uses.
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        "CREATE TYPE public.mine AS (x int);
+         CREATE FUNCTION public.mine_to_text(public.mine) RETURNS text LANGUAGE plpgsql AS $p$
+         BEGIN INSERT INTO public.planted_log VALUES (current_user, 'cast'); RETURN 'x'; END $p$;
+         CREATE CAST (public.mine AS text) WITH FUNCTION public.mine_to_text(public.mine);",
+    );
+    s.sql("SELECT ROW(1)::public.mine::text");
+    assert_eq!(log(&s), ["postgres:cast"], "the control");
+    clear_log(&s);
+    every_command_runs_nothing_planted(&s, &as_superuser(&s));
+}
+
+/// pgTAP installed in `public` (as connect-pg 1.1.x did), with `public.is(text, text, text)`
+/// planted next to it by another role: pgTAP's own is(anyelement, anyelement, text) would
+/// lose to it. The tool does not trust that copy and loads a private one.
+#[test]
+fn pgtap_in_public_with_a_planted_is_is_not_used() {
+    let (s, attacker) = hostile("planted_pgtap_public");
+    s.sql("CREATE EXTENSION pgtap SCHEMA public");
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        "CREATE FUNCTION public.is(a text, b text, d text) RETURNS text LANGUAGE plpgsql AS $p$
+         BEGIN INSERT INTO public.planted_log VALUES (current_user, 'is'); RETURN 'ok 1'; END $p$;",
+    );
+    s.sql("SET search_path = public; SELECT is('a'::text, 'b'::text, 'x'::text)");
+    assert_eq!(log(&s), ["postgres:is"], "the control");
+    clear_log(&s);
+    every_command_runs_nothing_planted(&s, &as_superuser(&s));
+    assert_eq!(
+        s.db.query_strings(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+              WHERE e.extname = 'pgtap'"
+        ),
+        ["public"],
+        "the installed pgTAP is left where it was"
+    );
+}
+
+/// A database owner that is not a superuser installs pgTAP itself (its control file says
+/// `superuser = false`) in a schema of its own and replaces `no_plan()`. The tool runs as a
+/// superuser, does not trust that copy, and never calls it.
+#[test]
+fn pgtap_of_a_database_owner_who_is_not_a_superuser_is_not_used() {
+    let (s, _) = hostile("planted_pgtap_owner");
+    let owner = format!("{}_dbo", s.db.name());
+    s.sql(&format!(
+        "CREATE ROLE {owner} LOGIN PASSWORD 'dbo-pw'; ALTER DATABASE {} OWNER TO {owner}",
+        s.db.name()
+    ));
+    sql_as(
+        &s,
+        &owner,
+        "dbo-pw",
+        "CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap;
+         CREATE OR REPLACE FUNCTION tap.no_plan() RETURNS SETOF boolean LANGUAGE plpgsql AS $p$
+         BEGIN INSERT INTO public.planted_log VALUES (current_user, 'no_plan');
+               PERFORM tap.plan(0); RETURN; END $p$;",
+    );
+    s.sql("SET search_path = tap; SELECT * FROM tap.no_plan()");
+    assert_eq!(log(&s), ["postgres:no_plan"], "the control");
+    clear_log(&s);
+    every_command_runs_nothing_planted(&s, &as_superuser(&s));
+}
+
+/// Settings that used to change verdicts or cut the tool off: styles that change how
+/// intervals and dates print, a time zone, timeouts shorter than a run, serializable by
+/// default. They are set on the database (and apply to the harness's superuser) and on a
+/// login of its own; the tool pins its session, so install and verify pass on an empty
+/// database and on a correct store.
+#[test]
+fn database_and_role_settings_change_no_verdict() {
+    let s = Store::new("planted_settings");
+    let settings = [
+        "IntervalStyle = iso_8601",
+        "DateStyle = 'SQL, DMY'",
+        "TimeZone = 'Pacific/Chatham'",
+        "statement_timeout = '30ms'",
+        "idle_in_transaction_session_timeout = '300ms'",
+        "default_transaction_isolation = serializable",
+    ];
+    let login = format!("{}_ci", s.db.name());
+    s.sql(&format!("CREATE ROLE {login} LOGIN SUPERUSER PASSWORD 'ci-pw'"));
+    for set in settings {
+        s.sql(&format!("ALTER DATABASE {} SET {set}", s.db.name()));
+    }
+    // The role's own values win over the database's at login: other styles again.
+    for set in [
+        "IntervalStyle = sql_standard",
+        "DateStyle = 'German'",
+        "TimeZone = 'America/St_Johns'",
+        "statement_timeout = '30ms'",
+        "idle_in_transaction_session_timeout = '300ms'",
+        "default_transaction_isolation = 'repeatable read'",
+    ] {
+        s.sql(&format!("ALTER ROLE {login} SET {set}"));
+    }
+    // The control: a session of each login has them.
+    let shown = |c: &mut postgres::Client| -> String {
+        c.query_one(
+            "SELECT current_setting('IntervalStyle') || ' ' || current_setting('statement_timeout')",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(shown(&mut s.db.client()), "iso_8601 30ms");
+    assert_eq!(shown(&mut s.db.client_as(&login, "ci-pw").unwrap()), "sql_standard 30ms");
+
+    let by_database = |args: &[&str]| s.cli(args);
+    let by_role = |args: &[&str]| cli_as(&s, &login, "ci-pw", args, &[]);
+    let by_options = |args: &[&str]| {
+        let options = "-c IntervalStyle=postgres_verbose -c statement_timeout=30";
+        cli_as(&s, &login, "ci-pw", args, &[("PGOPTIONS", options)])
+    };
+    for (who, run) in [
+        ("the database's settings", &by_database as &dyn Fn(&[&str]) -> Run),
+        ("the role's settings", &by_role),
+        ("PGOPTIONS", &by_options),
+    ] {
+        // An empty database: install creates everything and passes.
+        run(&["install"]).assert_code(0);
+        let verified = run(&["verify"]);
+        verified.assert_code(0);
+        assert!(verified.stdout.contains("All 64 checks pass"), "{who}\n{verified}");
+        run(&["status"]).assert_code(0);
+        run(&["install"]).assert_code(0);
+        run(&["uninstall", "--yes"]).assert_code(0);
+    }
+}
+
+/// `session_replication_role = replica` on the tool's login would keep the store's trigger
+/// from firing in the checks. A superuser's session is reset to origin and passes; a login
+/// that may not change it is refused in one line before anything runs.
+#[test]
+fn session_replication_role_replica_is_reset_or_refused() {
+    let s = Store::new("planted_replica").installed();
+    let su = format!("{}_su", s.db.name());
+    let dbo = format!("{}_dbo", s.db.name());
+    s.sql(&format!(
+        "CREATE ROLE {su} LOGIN SUPERUSER PASSWORD 'su-pw';
+         ALTER ROLE {su} SET session_replication_role = replica;
+         CREATE ROLE {dbo} LOGIN PASSWORD 'dbo-pw';
+         ALTER DATABASE {} OWNER TO {dbo};
+         ALTER ROLE {dbo} SET session_replication_role = replica;",
+        s.db.name()
+    ));
+    let setting = |user: &str, pw: &str| -> String {
+        s.db.client_as(user, pw)
+            .unwrap()
+            .query_one("SELECT current_setting('session_replication_role')", &[])
+            .unwrap()
+            .get(0)
+    };
+    // The control: the superuser's sessions start as replica.
+    assert_eq!(setting(&su, "su-pw"), "replica");
+    for args in [&["verify"][..], &["install"], &["status"]] {
+        let r = cli_as(&s, &su, "su-pw", args, &[]);
+        r.assert_code(0);
+    }
+    // Whether a role setting of a superuser-only parameter applies to a login that is not a
+    // superuser depends on the major (and on who set it); when it does, that login is
+    // refused, else it runs with origin like anyone.
+    let before = s.db.snapshot();
+    let r = cli_as(&s, &dbo, "dbo-pw", &["verify"], &[]);
+    if setting(&dbo, "dbo-pw") == "replica" {
+        r.assert_code(4);
+        assert_eq!(r.stderr.lines().count(), 1, "{r}");
+        assert!(r.stderr.contains("session_replication_role is replica"), "{r}");
+        let install = cli_as(&s, &dbo, "dbo-pw", &["install", "--dry-run"], &[]);
+        install.assert_code(4);
+        assert!(install.stderr.contains("session_replication_role is replica"), "{install}");
+    } else {
+        assert!(!r.stderr.contains("session_replication_role"), "{r}");
+    }
+    assert_eq!(s.db.snapshot(), before);
+}
+
+/// Another owner's view on one of the store's functions, a materialized view on that view and
+/// a column default calling it. The function has an old result type, so install must drop it
+/// to create it again: install refuses (exit 4), naming each and its owner, and changes
+/// nothing; the dry run says the same. Without them install converges.
+#[test]
+fn a_function_others_depend_on_is_never_dropped() {
+    let s = Store::new("planted_cascade").installed();
+    let alice = format!("{}_alice", s.db.name());
+    s.sql(&format!(
+        "CREATE ROLE {alice};
+         DROP FUNCTION {{schema}}.count_sessions();
+         CREATE FUNCTION {{schema}}.count_sessions() RETURNS bigint LANGUAGE sql STABLE
+             SECURITY DEFINER SET search_path = {{schema}}, pg_temp
+             AS 'SELECT count(*) FROM {{schema}}.session';
+         SELECT {{schema}}.set_session_data('live', 'data', now() + interval '1 hour');
+         CREATE VIEW public.session_stats AS SELECT {{schema}}.count_sessions() AS n;
+         CREATE MATERIALIZED VIEW public.session_stats_mv AS SELECT n FROM public.session_stats;
+         CREATE TABLE public.tally (n bigint DEFAULT {{schema}}.count_sessions());
+         INSERT INTO public.tally DEFAULT VALUES;
+         ALTER VIEW public.session_stats OWNER TO {alice};
+         ALTER MATERIALIZED VIEW public.session_stats_mv OWNER TO {alice};
+         ALTER TABLE public.tally OWNER TO {alice};"
+    ));
+    let before = s.db.snapshot();
+    for args in [&["install"][..], &["install", "--dry-run"]] {
+        let r = s.cli(args);
+        r.assert_code(4);
+        assert_eq!(r.stderr.lines().count(), 1, "{r}");
+        for named in [
+            format!("count_sessions()"),
+            format!("view public.session_stats (owner {alice})"),
+            format!("materialized view public.session_stats_mv (owner {alice})"),
+            format!("public.tally.n (owner {alice})"),
+        ] {
+            assert!(r.stderr.contains(&named), "{named} not named\n{r}");
+        }
+        assert!(!r.stderr.contains("delete_expired_trig"), "{r}");
+        assert_eq!(s.db.snapshot(), before, "{args:?} changed something");
+    }
+    assert_eq!(s.db.query_strings("SELECT n FROM public.session_stats_mv"), ["1"]);
+    assert_eq!(s.db.query_strings("SELECT n FROM public.session_stats"), ["1"]);
+    assert_eq!(s.db.query_strings("SELECT n FROM public.tally"), ["1"]);
+
+    s.sql("DROP MATERIALIZED VIEW public.session_stats_mv; DROP VIEW public.session_stats;
+           ALTER TABLE public.tally ALTER n DROP DEFAULT");
+    s.cli(&["install"]).assert_code(0);
+    s.cli(&["verify"]).assert_code(0);
+    assert_eq!(s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")), ["data"]);
+}
