@@ -14,12 +14,33 @@
 
 use crate::support::{bin, run_with_stdin, Run, Store};
 
-/// The detector: every planted function writes who ran it and what into this table, which
-/// anyone may write to.
+/// The detector: every planted function writes who ran it and what into a table, and counts
+/// itself in a sequence, which anyone may use. The tool rolls back what it does not commit
+/// (verify always, the checks' savepoint always), and the row with it; nextval is never
+/// rolled back, so the count shows any run.
 const DETECTOR: &str = "
     CREATE TABLE public.planted_log (who text, what text);
     GRANT SELECT, INSERT ON public.planted_log TO PUBLIC;
+    CREATE SEQUENCE public.planted_hits;
+    GRANT USAGE ON SEQUENCE public.planted_hits TO PUBLIC;
     GRANT CREATE ON SCHEMA public TO PUBLIC;";
+
+/// The PL/pgSQL statements a planted function runs first: count, then log.
+fn payload(what: &str) -> String {
+    format!(
+        "PERFORM pg_catalog.nextval('public.planted_hits');
+         INSERT INTO public.planted_log VALUES (current_user, '{what}');"
+    )
+}
+
+/// How often planted code ran, rolled back or not.
+fn hits(s: &Store) -> i64 {
+    s.db.query_strings(
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.planted_hits",
+    )[0]
+    .parse()
+    .unwrap()
+}
 
 /// A store whose database has the detector, and a login `<db>_attacker` with a password that
 /// may create in `public` (as everyone may on PostgreSQL 13 and 14).
@@ -77,9 +98,11 @@ fn cli_as(s: &Store, user: &str, password: &str, args: &[&str], env: &[(&str, &s
 /// dry run changes nothing and uninstall removes the store.
 fn every_command_runs_nothing_planted(s: &Store, run: &dyn Fn(&[&str], Option<&[u8]>) -> Run) {
     let step = |args: &[&str], stdin: Option<&[u8]>, code: i32| {
+        let before = hits(s);
         let r = run(args, stdin);
-        r.assert_code(code);
+        assert_eq!(hits(s), before, "planted code ran during {args:?}\n{r}");
         assert_eq!(log(s), Vec::<String>::new(), "planted code ran during {args:?}\n{r}");
+        r.assert_code(code);
         r
     };
     step(&["verify"], None, 1);
@@ -130,7 +153,8 @@ fn functions_and_operators_planted_in_public_never_run() {
     for (what, signature, real) in planted {
         plant.push_str(&format!(
             "CREATE FUNCTION public.{signature} LANGUAGE plpgsql AS $p$
-             BEGIN INSERT INTO public.planted_log VALUES (current_user, '{what}'); RETURN {real}; END $p$;"
+             BEGIN {} RETURN {real}; END $p$;",
+            payload(what)
         ));
     }
     plant.push_str(
@@ -190,10 +214,13 @@ fn a_cast_between_built_in_types_cannot_be_planted() {
         &s,
         &attacker,
         "attacker-pw",
-        "CREATE TYPE public.mine AS (x int);
-         CREATE FUNCTION public.mine_to_text(public.mine) RETURNS text LANGUAGE plpgsql AS $p$
-         BEGIN INSERT INTO public.planted_log VALUES (current_user, 'cast'); RETURN 'x'; END $p$;
-         CREATE CAST (public.mine AS text) WITH FUNCTION public.mine_to_text(public.mine);",
+        &format!(
+            "CREATE TYPE public.mine AS (x int);
+             CREATE FUNCTION public.mine_to_text(public.mine) RETURNS text LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN 'x'; END $p$;
+             CREATE CAST (public.mine AS text) WITH FUNCTION public.mine_to_text(public.mine);",
+            payload("cast")
+        ),
     );
     s.sql("SELECT ROW(1)::public.mine::text");
     assert_eq!(log(&s), ["postgres:cast"], "the control");
@@ -212,8 +239,11 @@ fn pgtap_in_public_with_a_planted_is_is_not_used() {
         &s,
         &attacker,
         "attacker-pw",
-        "CREATE FUNCTION public.is(a text, b text, d text) RETURNS text LANGUAGE plpgsql AS $p$
-         BEGIN INSERT INTO public.planted_log VALUES (current_user, 'is'); RETURN 'ok 1'; END $p$;",
+        &format!(
+            "CREATE FUNCTION public.is(a text, b text, d text) RETURNS text LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN 'ok 1'; END $p$;",
+            payload("is")
+        ),
     );
     s.sql("SET search_path = public; SELECT is('a'::text, 'b'::text, 'x'::text)");
     assert_eq!(log(&s), ["postgres:is"], "the control");
@@ -244,10 +274,12 @@ fn pgtap_of_a_database_owner_who_is_not_a_superuser_is_not_used() {
         &s,
         &owner,
         "dbo-pw",
-        "CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap;
-         CREATE OR REPLACE FUNCTION tap.no_plan() RETURNS SETOF boolean LANGUAGE plpgsql AS $p$
-         BEGIN INSERT INTO public.planted_log VALUES (current_user, 'no_plan');
-               PERFORM tap.plan(0); RETURN; END $p$;",
+        &format!(
+            "CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap;
+             CREATE OR REPLACE FUNCTION tap.no_plan() RETURNS SETOF boolean LANGUAGE plpgsql AS $p$
+             BEGIN {} PERFORM tap.plan(0); RETURN; END $p$;",
+            payload("no_plan")
+        ),
     );
     s.sql("SET search_path = tap; SELECT * FROM tap.no_plan()");
     assert_eq!(log(&s), ["postgres:no_plan"], "the control");

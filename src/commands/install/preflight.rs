@@ -202,13 +202,13 @@ pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result
                 )
             })
             .collect();
-        found.push(format!("{dropped}: {}", what.join(", ")));
+        found.push(format!("function {dropped} (depended on by {})", what.join(", ")));
     }
     if found.is_empty() {
         return Ok(());
     }
     Err(Error::Refused(format!(
-        "install must drop and recreate functions whose result type or argument names differ from the contract's, and objects that are not the session store's depend on them ({}); install drops nothing that is not the store's: drop or change those objects (recreate them after install), then run install again; {NOTHING}",
+        "install must drop and create again {}, whose result type or argument names differ from the contract's; install drops nothing that is not the session store's: drop or change those objects (recreate them after install), then run install again; {NOTHING}",
         found.join("; ")
     )))
 }
