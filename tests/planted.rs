@@ -64,9 +64,8 @@ fn sql_as(s: &Store, user: &str, password: &str, sql: &str) {
 
 /// What the planted code recorded, `who:what`, sorted.
 fn log(s: &Store) -> Vec<String> {
-    let mut rows = s
-        .db
-        .query_strings("SELECT who || ':' || what FROM public.planted_log");
+    let mut rows =
+        s.db.query_strings("SELECT who || ':' || what FROM public.planted_log");
     rows.sort();
     rows
 }
@@ -96,12 +95,19 @@ fn cli_as(s: &Store, user: &str, password: &str, args: &[&str], env: &[(&str, &s
 /// on an empty database verify fails (1) and install repairs (0); then verify, status and
 /// set-password pass on the installed store, whose live session survives them; uninstall's
 /// dry run changes nothing and uninstall removes the store.
-fn every_command_runs_nothing_planted(s: &Store, run: &dyn Fn(&[&str], Option<&[u8]>) -> Run) {
+/// One run of the CLI: its arguments and, for set-password, its stdin.
+type Cli<'a> = dyn Fn(&[&str], Option<&[u8]>) -> Run + 'a;
+
+fn every_command_runs_nothing_planted(s: &Store, run: &Cli) {
     let step = |args: &[&str], stdin: Option<&[u8]>, code: i32| {
         let before = hits(s);
         let r = run(args, stdin);
         assert_eq!(hits(s), before, "planted code ran during {args:?}\n{r}");
-        assert_eq!(log(s), Vec::<String>::new(), "planted code ran during {args:?}\n{r}");
+        assert_eq!(
+            log(s),
+            Vec::<String>::new(),
+            "planted code ran during {args:?}\n{r}"
+        );
         r.assert_code(code);
         r
     };
@@ -111,14 +117,21 @@ fn every_command_runs_nothing_planted(s: &Store, run: &dyn Fn(&[&str], Option<&[
     let verified = step(&["verify"], None, 0);
     assert!(verified.stdout.contains("All 64 checks pass"), "{verified}");
     step(&["status"], None, 0);
-    step(&["set-password", "--password-stdin"], Some(b"Planted-Pw-1\n"), 0);
+    step(
+        &["set-password", "--password-stdin"],
+        Some(b"Planted-Pw-1\n"),
+        0,
+    );
     assert_eq!(
         s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")),
         ["data"],
         "the live session is gone"
     );
     step(&["uninstall", "--dry-run"], None, 0);
-    assert_eq!(s.db.query_strings(&s.render("SELECT count(*) FROM {schema}.session")), ["1"]);
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT count(*) FROM {schema}.session")),
+        ["1"]
+    );
     step(&["uninstall", "--yes"], None, 0);
 }
 
@@ -138,16 +151,48 @@ fn as_superuser(s: &Store) -> impl Fn(&[&str], Option<&[u8]>) -> Run + '_ {
 fn functions_and_operators_planted_in_public_never_run() {
     let (s, attacker) = hostile("planted_public");
     let planted = [
-        ("oid = regclass", "planted_eq(a oid, b regclass) RETURNS boolean", "a OPERATOR(pg_catalog.=) b::oid"),
-        ("lower(varchar)", "lower(a character varying) RETURNS text", "pg_catalog.lower(a::text)"),
-        ("format(text, text)", "format(f text, a text) RETURNS text", "pg_catalog.format(f, a)"),
+        (
+            "oid = regclass",
+            "planted_eq(a oid, b regclass) RETURNS boolean",
+            "a OPERATOR(pg_catalog.=) b::oid",
+        ),
+        (
+            "lower(varchar)",
+            "lower(a character varying) RETURNS text",
+            "pg_catalog.lower(a::text)",
+        ),
+        (
+            "format(text, text)",
+            "format(f text, a text) RETURNS text",
+            "pg_catalog.format(f, a)",
+        ),
         ("md5(text)", "md5(a text) RETURNS text", "pg_catalog.md5(a)"),
-        ("to_regclass(text)", "to_regclass(a text) RETURNS regclass", "pg_catalog.to_regclass(a)"),
-        ("to_regprocedure(text)", "to_regprocedure(a text) RETURNS regprocedure", "pg_catalog.to_regprocedure(a)"),
-        ("current_setting(text)", "current_setting(a text) RETURNS text", "pg_catalog.current_setting(a)"),
+        (
+            "to_regclass(text)",
+            "to_regclass(a text) RETURNS regclass",
+            "pg_catalog.to_regclass(a)",
+        ),
+        (
+            "to_regprocedure(text)",
+            "to_regprocedure(a text) RETURNS regprocedure",
+            "pg_catalog.to_regprocedure(a)",
+        ),
+        (
+            "current_setting(text)",
+            "current_setting(a text) RETURNS text",
+            "pg_catalog.current_setting(a)",
+        ),
         ("now()", "now() RETURNS timestamptz", "pg_catalog.now()"),
-        ("quote_ident(text)", "quote_ident(a text) RETURNS text", "pg_catalog.quote_ident(a)"),
-        ("array_to_string(text[], text)", "array_to_string(a text[], b text) RETURNS text", "pg_catalog.array_to_string(a, b)"),
+        (
+            "quote_ident(text)",
+            "quote_ident(a text) RETURNS text",
+            "pg_catalog.quote_ident(a)",
+        ),
+        (
+            "array_to_string(text[], text)",
+            "array_to_string(a text[], b text) RETURNS text",
+            "pg_catalog.array_to_string(a, b)",
+        ),
     ];
     let mut plant = String::new();
     for (what, signature, real) in planted {
@@ -161,7 +206,10 @@ fn functions_and_operators_planted_in_public_never_run() {
         "CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.planted_eq);",
     );
     sql_as(&s, &attacker, "attacker-pw", &plant);
-    s.sql(&format!("ALTER DATABASE {} SET search_path = public, pg_catalog", s.db.name()));
+    s.sql(&format!(
+        "ALTER DATABASE {} SET search_path = public, pg_catalog",
+        s.db.name()
+    ));
 
     // The control: a superuser session of this database resolves every one of them to the
     // planted code.
@@ -171,7 +219,10 @@ fn functions_and_operators_planted_in_public_never_run() {
                 to_regprocedure('now()'), current_setting('search_path'), now(),
                 quote_ident('x'), array_to_string(ARRAY['a'], ',')",
     );
-    let mut want: Vec<String> = planted.iter().map(|(w, _, _)| format!("postgres:{w}")).collect();
+    let mut want: Vec<String> = planted
+        .iter()
+        .map(|(w, _, _)| format!("postgres:{w}"))
+        .collect();
     want.sort();
     assert_eq!(log(&s), want, "the control: every plant is live");
     clear_log(&s);
@@ -197,12 +248,11 @@ fn a_cast_between_built_in_types_cannot_be_planted() {
         "attacker-pw",
         "CREATE FUNCTION public.to_class(text) RETURNS regclass LANGUAGE sql AS 'SELECT 0::regclass'",
     );
-    let err = s
-        .db
-        .client_as(&attacker, "attacker-pw")
-        .unwrap()
-        .batch_execute("CREATE CAST (text AS regclass) WITH FUNCTION public.to_class(text)")
-        .expect_err("a cast between built-in types");
+    let err =
+        s.db.client_as(&attacker, "attacker-pw")
+            .unwrap()
+            .batch_execute("CREATE CAST (text AS regclass) WITH FUNCTION public.to_class(text)")
+            .expect_err("a cast between built-in types");
     assert_eq!(
         err.code(),
         Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
@@ -304,7 +354,9 @@ fn database_and_role_settings_change_no_verdict() {
         "default_transaction_isolation = serializable",
     ];
     let login = format!("{}_ci", s.db.name());
-    s.sql(&format!("CREATE ROLE {login} LOGIN SUPERUSER PASSWORD 'ci-pw'"));
+    s.sql(&format!(
+        "CREATE ROLE {login} LOGIN SUPERUSER PASSWORD 'ci-pw'"
+    ));
     for set in settings {
         s.sql(&format!("ALTER DATABASE {} SET {set}", s.db.name()));
     }
@@ -329,7 +381,10 @@ fn database_and_role_settings_change_no_verdict() {
         .get(0)
     };
     assert_eq!(shown(&mut s.db.client()), "iso_8601 30ms");
-    assert_eq!(shown(&mut s.db.client_as(&login, "ci-pw").unwrap()), "sql_standard 30ms");
+    assert_eq!(
+        shown(&mut s.db.client_as(&login, "ci-pw").unwrap()),
+        "sql_standard 30ms"
+    );
 
     let by_database = |args: &[&str]| s.cli(args);
     let by_role = |args: &[&str]| cli_as(&s, &login, "ci-pw", args, &[]);
@@ -338,7 +393,10 @@ fn database_and_role_settings_change_no_verdict() {
         cli_as(&s, &login, "ci-pw", args, &[("PGOPTIONS", options)])
     };
     for (who, run) in [
-        ("the database's settings", &by_database as &dyn Fn(&[&str]) -> Run),
+        (
+            "the database's settings",
+            &by_database as &dyn Fn(&[&str]) -> Run,
+        ),
         ("the role's settings", &by_role),
         ("PGOPTIONS", &by_options),
     ] {
@@ -346,7 +404,10 @@ fn database_and_role_settings_change_no_verdict() {
         run(&["install"]).assert_code(0);
         let verified = run(&["verify"]);
         verified.assert_code(0);
-        assert!(verified.stdout.contains("All 64 checks pass"), "{who}\n{verified}");
+        assert!(
+            verified.stdout.contains("All 64 checks pass"),
+            "{who}\n{verified}"
+        );
         run(&["status"]).assert_code(0);
         run(&["install"]).assert_code(0);
         run(&["uninstall", "--yes"]).assert_code(0);
@@ -390,10 +451,18 @@ fn session_replication_role_replica_is_reset_or_refused() {
     if setting(&dbo, "dbo-pw") == "replica" {
         r.assert_code(4);
         assert_eq!(r.stderr.lines().count(), 1, "{r}");
-        assert!(r.stderr.contains("session_replication_role is replica"), "{r}");
+        assert!(
+            r.stderr.contains("session_replication_role is replica"),
+            "{r}"
+        );
         let install = cli_as(&s, &dbo, "dbo-pw", &["install", "--dry-run"], &[]);
         install.assert_code(4);
-        assert!(install.stderr.contains("session_replication_role is replica"), "{install}");
+        assert!(
+            install
+                .stderr
+                .contains("session_replication_role is replica"),
+            "{install}"
+        );
     } else {
         assert!(!r.stderr.contains("session_replication_role"), "{r}");
     }
@@ -429,7 +498,7 @@ fn a_function_others_depend_on_is_never_dropped() {
         r.assert_code(4);
         assert_eq!(r.stderr.lines().count(), 1, "{r}");
         for named in [
-            format!("count_sessions()"),
+            "count_sessions()".to_string(),
             format!("view public.session_stats (owner {alice})"),
             format!("materialized view public.session_stats_mv (owner {alice})"),
             format!("public.tally.n (owner {alice})"),
@@ -439,13 +508,24 @@ fn a_function_others_depend_on_is_never_dropped() {
         assert!(!r.stderr.contains("delete_expired_trig"), "{r}");
         assert_eq!(s.db.snapshot(), before, "{args:?} changed something");
     }
-    assert_eq!(s.db.query_strings("SELECT n FROM public.session_stats_mv"), ["1"]);
-    assert_eq!(s.db.query_strings("SELECT n FROM public.session_stats"), ["1"]);
+    assert_eq!(
+        s.db.query_strings("SELECT n FROM public.session_stats_mv"),
+        ["1"]
+    );
+    assert_eq!(
+        s.db.query_strings("SELECT n FROM public.session_stats"),
+        ["1"]
+    );
     assert_eq!(s.db.query_strings("SELECT n FROM public.tally"), ["1"]);
 
-    s.sql("DROP MATERIALIZED VIEW public.session_stats_mv; DROP VIEW public.session_stats;
-           ALTER TABLE public.tally ALTER n DROP DEFAULT");
+    s.sql(
+        "DROP MATERIALIZED VIEW public.session_stats_mv; DROP VIEW public.session_stats;
+           ALTER TABLE public.tally ALTER n DROP DEFAULT",
+    );
     s.cli(&["install"]).assert_code(0);
     s.cli(&["verify"]).assert_code(0);
-    assert_eq!(s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")), ["data"]);
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")),
+        ["data"]
+    );
 }

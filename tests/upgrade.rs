@@ -561,7 +561,9 @@ fn the_documented_rollback_from_11x_restores_the_legacy_setup() {
 fn a_store_of_the_previous_version_has_its_functions_replaced_once() {
     let s = crate::support::Store::new("previous_version").installed();
     s.sql("SELECT {schema}.set_session_data('live', 'data', now() + interval '1 hour')");
-    s.sql(include_str!("fixtures/connect-pg-admin-0.1.0/functions.sql"));
+    s.sql(include_str!(
+        "fixtures/connect-pg-admin-0.1.0/functions.sql"
+    ));
     // The four whose bodies held comments; clear_sessions and destroy_session had none.
     let changed = [
         "count_sessions",
@@ -580,14 +582,23 @@ fn a_store_of_the_previous_version_has_its_functions_replaced_once() {
     let verify = s.cli(&["verify"]);
     verify.assert_code(1);
     let failing = failing(&verify);
-    let bodies: Vec<String> = changed.iter().map(|f| format!("function.{f}.body")).collect();
+    let bodies: Vec<String> = changed
+        .iter()
+        .map(|f| format!("function.{f}.body"))
+        .collect();
     assert_eq!(
-        failing.iter().filter(|c| c.ends_with(".body")).cloned().collect::<Vec<_>>(),
+        failing
+            .iter()
+            .filter(|c| c.ends_with(".body"))
+            .cloned()
+            .collect::<Vec<_>>(),
         bodies,
         "{verify}"
     );
     assert!(
-        failing.iter().all(|c| c.ends_with(".body") || c.starts_with("behaviour.")),
+        failing
+            .iter()
+            .all(|c| c.ends_with(".body") || c.starts_with("behaviour.")),
         "only the bodies and the behaviour run on them differ\n{verify}"
     );
 

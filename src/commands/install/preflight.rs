@@ -180,7 +180,10 @@ pub fn decide(f: &Facts, names: &Names) -> Result<()> {
 /// owner. Runs for `--dry-run` too, so a dry run lists them.
 pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result<()> {
     let mut found: Vec<String> = Vec::new();
-    for f in FUNCTIONS.iter().filter(|f| plan.iter().any(|s| s.name == f.step)) {
+    for f in FUNCTIONS
+        .iter()
+        .filter(|f| plan.iter().any(|s| s.name == f.step))
+    {
         let sql = include_str!("../../../sql/tool/function_dependents.sql")
             .replace("{mismatch}", f.mismatch_sql().trim_end())
             .replace("{signature}", &f.signature());
@@ -202,7 +205,10 @@ pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result
                 )
             })
             .collect();
-        found.push(format!("function {dropped} (depended on by {})", what.join(", ")));
+        found.push(format!(
+            "function {dropped} (depended on by {})",
+            what.join(", ")
+        ));
     }
     if found.is_empty() {
         return Ok(());
