@@ -26,39 +26,27 @@ walk(classid, objid) AS (
         OR (d.classid OPERATOR(pg_catalog.=) w.classid AND d.objid OPERATOR(pg_catalog.=) w.objid
             AND d.deptype OPERATOR(pg_catalog.=) 'i')
 ),
+-- Whose each object is: its own owner, or for what has none (a trigger, a default, a rule,
+-- a policy, a constraint) the owner of the relation it belongs to, which it depends on
+-- automatically or internally (an index, too, is its table's). Owners are recorded in
+-- pg_shdepend, except the bootstrap superuser (oid 10), which is pinned and so never
+-- recorded.
 found AS (
     SELECT w.classid, w.objid,
-           CASE
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass THEN
-                   (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) w.objid)
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass THEN
-                   (SELECT p.proowner FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) w.objid)
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass THEN
-                   (SELECT t.typowner FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) w.objid)
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass THEN
-                   (SELECT o.oprowner FROM pg_catalog.pg_operator o WHERE o.oid OPERATOR(pg_catalog.=) w.objid)
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN
-                   (SELECT c.relowner FROM pg_catalog.pg_trigger t
-                      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.tgrelid
-                     WHERE t.oid OPERATOR(pg_catalog.=) w.objid)
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN
-                   (SELECT c.relowner FROM pg_catalog.pg_attrdef a
-                      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.adrelid
-                     WHERE a.oid OPERATOR(pg_catalog.=) w.objid)
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN
-                   (SELECT c.relowner FROM pg_catalog.pg_rewrite r
-                      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.ev_class
-                     WHERE r.oid OPERATOR(pg_catalog.=) w.objid)
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass THEN
-                   (SELECT c.relowner FROM pg_catalog.pg_policy p
-                      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.polrelid
-                     WHERE p.oid OPERATOR(pg_catalog.=) w.objid)
-               WHEN w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN
-                   (SELECT coalesce(c.relowner, t.typowner) FROM pg_catalog.pg_constraint k
-                      LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) k.conrelid
-                      LEFT JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) k.contypid
-                     WHERE k.oid OPERATOR(pg_catalog.=) w.objid)
-           END AS owner
+           coalesce((SELECT s.refobjid FROM pg_catalog.pg_shdepend s
+                      WHERE s.deptype OPERATOR(pg_catalog.=) 'o'
+                        AND s.dbid OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+                                                            WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+                        AND ((s.classid OPERATOR(pg_catalog.=) w.classid AND s.objid OPERATOR(pg_catalog.=) w.objid)
+                             OR (s.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                 AND s.objid OPERATOR(pg_catalog.=) ANY (
+                                     SELECT d.refobjid FROM pg_catalog.pg_depend d
+                                      WHERE d.classid OPERATOR(pg_catalog.=) w.classid
+                                        AND d.objid OPERATOR(pg_catalog.=) w.objid
+                                        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                        AND d.deptype IN ('a', 'i'))))
+                      LIMIT 1),
+                    10::pg_catalog.oid) AS owner  -- BOOTSTRAP_SUPERUSERID
       FROM walk w
      WHERE NOT (w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
                 AND w.objid OPERATOR(pg_catalog.=) ANY (SELECT doomed.fn::pg_catalog.oid FROM doomed))
@@ -76,7 +64,7 @@ found AS (
 )
 SELECT (SELECT doomed.fn::pg_catalog.text FROM doomed) AS dropped,
        pg_catalog.concat_ws(' ', i.type, i.identity) AS what,
-       coalesce(pg_catalog.quote_ident(r.rolname), 'no owner') AS owner
+       coalesce(pg_catalog.quote_ident(r.rolname), 'an unknown role') AS owner
   FROM found f
   CROSS JOIN LATERAL pg_catalog.pg_identify_object(f.classid, f.objid, 0) AS i
   LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) f.owner
