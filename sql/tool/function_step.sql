@@ -4,7 +4,9 @@
 -- signature that differs in those is dropped first, without CASCADE: install has already
 -- refused to run when anything but the store's own trigger depends on it
 -- (sql/tool/function_dependents.sql). That trigger is dropped here by name and made again
--- by the trigger step.
+-- by the trigger step. (Only remove_expired() can have it, and a trigger function has neither
+-- another result type nor argument names, so this drop does not happen in practice; the step
+-- carries no table-lock marker for it.)
 DO $step$
 DECLARE
     f regprocedure := ({mismatch});
