@@ -519,6 +519,49 @@ mod tests {
         );
     }
 
+    /// A composed function step keeps no placeholder, and passes the lint as a whole (the
+    /// template and the body file are linted as files; this judges what actually runs).
+    #[test]
+    fn function_steps_are_filled_in_and_qualified() {
+        for f in FUNCTIONS {
+            let sql = &step(f.step).unwrap().sql;
+            for p in [
+                "{mismatch}",
+                "{name}",
+                "{params}",
+                "{types}",
+                "{result}",
+                "{volatility}",
+                "{security}",
+                "{app_privilege}",
+                "{to_or_from}",
+                "{body}",
+                "{signature}",
+                "{result_text}",
+                "{argnames}",
+            ] {
+                assert!(!sql.contains(p), "{}: {p} left in\n{sql}", f.step);
+            }
+            assert!(sql.contains(f.body()), "{}", f.step);
+            let code = sql.lines().filter(|l| !l.trim_start().starts_with("--"));
+            assert!(
+                !code.map(str::to_uppercase).any(|l| l.contains("CASCADE")),
+                "{}: nothing is dropped with CASCADE",
+                f.step
+            );
+            let found = crate::contract::sql_lint::violations(sql);
+            assert!(found.is_empty(), "{}: {found:?}", f.step);
+        }
+    }
+
+    #[test]
+    fn text_arrays_escape_quotes_and_backslashes() {
+        assert_eq!(
+            text_array(&["a\"b", "c\\d", "e,f {g}"]),
+            r#"{"a\"b","c\\d","e,f {g}"}"#
+        );
+    }
+
     #[test]
     fn every_function_step_has_a_body() {
         for f in FUNCTIONS {
