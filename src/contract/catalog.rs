@@ -118,13 +118,14 @@ const FUNCTION_STEP_SQL: &str = include_str!("../../sql/tool/function_step.sql")
 
 /// A function's body file is the file named after its step, `sql/steps/function.<name>.sql`.
 macro_rules! function {
-    ($name:literal, [$(($arg:literal, $ty:literal)),*], $result:literal, $vol:ident, granted: $granted:literal) => {
+    ($name:literal, [$(($arg:literal, $ty:literal)),*], $result:literal, $vol:ident,
+     definer: $definer:literal, granted: $granted:literal) => {
         Function {
             name: $name,
             args: &[$(($arg, $ty)),*],
             result: $result,
             volatility: Volatility::$vol,
-            security_definer: true,
+            security_definer: $definer,
             granted_to_app: $granted,
             step: concat!("function.", $name),
             body_sql: include_str!(concat!("../../sql/steps/function.", $name, ".sql")),
@@ -142,13 +143,14 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         "void",
         Volatile,
+        definer: true,
         granted: true
     ),
-    function!("get_session_data", [("sessid", "text")], "setof text", Stable, granted: true),
-    function!("destroy_session", [("sessid", "text")], "void", Volatile, granted: true),
-    function!("clear_sessions", [], "void", Volatile, granted: true),
-    function!("count_sessions", [], "integer", Stable, granted: true),
-    function!("remove_expired", [], "trigger", Volatile, granted: false),
+    function!("get_session_data", [("sessid", "text")], "setof text", Stable, definer: true, granted: true),
+    function!("destroy_session", [("sessid", "text")], "void", Volatile, definer: true, granted: true),
+    function!("clear_sessions", [], "void", Volatile, definer: true, granted: true),
+    function!("count_sessions", [], "integer", Stable, definer: true, granted: true),
+    function!("remove_expired", [], "trigger", Volatile, definer: true, granted: false),
 ];
 
 pub struct Step {
