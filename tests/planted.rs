@@ -310,8 +310,10 @@ fn pgtap_in_public_with_a_planted_is_is_not_used() {
 }
 
 /// A database owner that is not a superuser installs pgTAP itself (its control file says
-/// `superuser = false`) in a schema of its own and replaces `no_plan()`. The tool runs as a
-/// superuser, does not trust that copy, and never calls it.
+/// `superuser = false`) in a schema of its own and replaces `no_plan()`; in the same schema it
+/// plants `lower(varchar)` and an `=`(oid, regclass) operator, and puts that schema first on
+/// the database's search_path (an owner may `ALTER DATABASE ... SET` its own database). The
+/// tool runs as a superuser, does not trust that pgTAP, and runs none of it.
 #[test]
 fn pgtap_of_a_database_owner_who_is_not_a_superuser_is_not_used() {
     let (s, _) = hostile("planted_pgtap_owner");
@@ -327,12 +329,32 @@ fn pgtap_of_a_database_owner_who_is_not_a_superuser_is_not_used() {
         &format!(
             "CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap;
              CREATE OR REPLACE FUNCTION tap.no_plan() RETURNS SETOF boolean LANGUAGE plpgsql AS $p$
-             BEGIN {} PERFORM tap.plan(0); RETURN; END $p$;",
-            payload("no_plan")
+             BEGIN {} PERFORM tap.plan(0); RETURN; END $p$;
+             CREATE FUNCTION tap.lower(a character varying) RETURNS text LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN pg_catalog.lower(a::text); END $p$;
+             CREATE FUNCTION tap.planted_eq(a oid, b regclass) RETURNS boolean LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN a OPERATOR(pg_catalog.=) b::oid; END $p$;
+             CREATE OPERATOR tap.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = tap.planted_eq);
+             ALTER DATABASE {} SET search_path = tap, public;",
+            payload("no_plan"),
+            payload("lower(varchar)"),
+            payload("oid = regclass"),
+            s.db.name()
         ),
     );
-    s.sql("SET search_path = tap; SELECT * FROM tap.no_plan()");
-    assert_eq!(log(&s), ["postgres:no_plan"], "the control");
+    s.sql(
+        "SELECT * FROM tap.no_plan();
+         SELECT lower('X'::varchar), 'pg_class'::regclass::oid = 'pg_class'::regclass",
+    );
+    assert_eq!(
+        log(&s),
+        [
+            "postgres:lower(varchar)",
+            "postgres:no_plan",
+            "postgres:oid = regclass"
+        ],
+        "the control"
+    );
     clear_log(&s);
     every_command_runs_nothing_planted(&s, &as_superuser(&s));
 }
