@@ -99,6 +99,8 @@ fn cli_as(s: &Store, user: &str, password: &str, args: &[&str], env: &[(&str, &s
 type Cli<'a> = dyn Fn(&[&str], Option<&[u8]>) -> Run + 'a;
 
 fn every_command_runs_nothing_planted(s: &Store, run: &Cli) {
+    let others = others_objects(s);
+    assert!(others.iter().any(|o| o.starts_with("planted_log ")), "{others:?}");
     let step = |args: &[&str], stdin: Option<&[u8]>, code: i32| {
         let before = hits(s);
         let r = run(args, stdin);
@@ -133,6 +135,34 @@ fn every_command_runs_nothing_planted(s: &Store, run: &Cli) {
         ["1"]
     );
     step(&["uninstall", "--yes"], None, 0);
+    assert_eq!(
+        others_objects(s),
+        others,
+        "an object that is not the store's was lost"
+    );
+}
+
+/// Every relation, function, operator, type and extension of this database outside the
+/// store's schema and the system's, with its owner: what the tool must leave alone. Every
+/// function and comparison qualified, so that the harness runs nothing planted either.
+fn others_objects(s: &Store) -> Vec<String> {
+    let system = "n.nspname NOT LIKE 'pg\\_%' AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{information_schema,{schema}}'::text[])";
+    s.db.query_strings(&s.render(&format!(
+        "SELECT c.oid::pg_catalog.regclass::text || ' ' || c.relowner::pg_catalog.regrole::text
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+          WHERE {system}
+         UNION ALL
+         SELECT p.oid::pg_catalog.regprocedure::text || ' ' || p.proowner::pg_catalog.regrole::text
+           FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+          WHERE {system}
+         UNION ALL
+         SELECT o.oid::pg_catalog.regoperator::text || ' ' || o.oprowner::pg_catalog.regrole::text
+           FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) o.oprnamespace
+          WHERE {system}
+         UNION ALL
+         SELECT e.extname::text || ' ' || e.extnamespace::pg_catalog.regnamespace::text FROM pg_catalog.pg_extension e
+         ORDER BY 1"
+    )))
 }
 
 fn as_superuser(s: &Store) -> impl Fn(&[&str], Option<&[u8]>) -> Run + '_ {
