@@ -100,7 +100,10 @@ type Cli<'a> = dyn Fn(&[&str], Option<&[u8]>) -> Run + 'a;
 
 fn every_command_runs_nothing_planted(s: &Store, run: &Cli) {
     let others = others_objects(s);
-    assert!(others.iter().any(|o| o.starts_with("planted_log ")), "{others:?}");
+    assert!(
+        others.iter().any(|o| o.starts_with("planted_log ")),
+        "{others:?}"
+    );
     let step = |args: &[&str], stdin: Option<&[u8]>, code: i32| {
         let before = hits(s);
         let r = run(args, stdin);

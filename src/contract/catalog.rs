@@ -174,33 +174,38 @@ impl Step {
 pub fn steps() -> &'static [Step] {
     static STEPS: OnceLock<Vec<Step>> = OnceLock::new();
     STEPS.get_or_init(|| {
-        let file = |name: &'static str, sql: &'static str| Step {
-            name,
-            sql: sql.to_string(),
-        };
+        // A step of its own file, sql/steps/<name>.sql.
+        macro_rules! step_file {
+            ($name:literal) => {
+                Step {
+                    name: $name,
+                    sql: step_sql!($name).to_string(),
+                }
+            };
+        }
         let mut all = vec![
-            file("role.owner", step_sql!("role.owner")),
-            file("role.app", step_sql!("role.app")),
-            file("role.app.password", step_sql!("role.app.password")),
-            file("schema", step_sql!("schema")),
-            file("table", step_sql!("table")),
-            file("column.sess_id", step_sql!("column.sess_id")),
-            file("column.sess_data", step_sql!("column.sess_data")),
-            file("column.expiration", step_sql!("column.expiration")),
-            file("primary_key", step_sql!("primary_key")),
-            file("expire_idx", step_sql!("expire_idx")),
-            file("table.owner", step_sql!("table.owner")),
-            file("drop.all_session_ids", step_sql!("drop.all_session_ids")),
-            file("legacy.valid_sessions", step_sql!("legacy.valid_sessions")),
+            step_file!("role.owner"),
+            step_file!("role.app"),
+            step_file!("role.app.password"),
+            step_file!("schema"),
+            step_file!("table"),
+            step_file!("column.sess_id"),
+            step_file!("column.sess_data"),
+            step_file!("column.expiration"),
+            step_file!("primary_key"),
+            step_file!("expire_idx"),
+            step_file!("table.owner"),
+            step_file!("drop.all_session_ids"),
+            step_file!("legacy.valid_sessions"),
         ];
         all.extend(FUNCTIONS.iter().map(|f| Step {
             name: f.step,
             sql: f.step_sql(),
         }));
         all.extend([
-            file("trigger", step_sql!("trigger")),
-            file("history", step_sql!("history")),
-            file("grants", step_sql!("grants")),
+            step_file!("trigger"),
+            step_file!("history"),
+            step_file!("grants"),
         ]);
         all
     })
