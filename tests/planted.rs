@@ -583,3 +583,67 @@ fn a_function_others_depend_on_is_never_dropped() {
         ["data"]
     );
 }
+
+/// An installed pgTAP that is not to be trusted, on a server without pgTAP's files for a
+/// private copy: verify and install refuse before running anything (exit 5), in one line
+/// saying why the installed copy was not trusted; status says the same of its checks. The pgTAP here is a stand-in
+/// (a control file and a one-function script written into the server's extension
+/// directory, created by a database owner that is not a superuser, then the files removed):
+/// a real one is not needed to be refused.
+#[test]
+fn an_untrusted_pgtap_without_files_for_a_private_copy_is_refused() {
+    let cluster = crate::support::private_cluster_without_pgtap();
+    let s = Store::on(cluster, "planted_untrusted_no_files");
+    let owner = format!("{}_dbo", s.db.name());
+    let share =
+        s.db.query_strings("SELECT setting FROM pg_config WHERE name = 'SHAREDIR'");
+    let extension = std::path::Path::new(&share[0]).join("extension");
+    let control = extension.join("pgtap.control");
+    let script = extension.join("pgtap--0.1.sql");
+    std::fs::write(
+        &control,
+        "default_version = '0.1'\nsuperuser = false\nrelocatable = true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &script,
+        "CREATE FUNCTION no_plan() RETURNS SETOF boolean LANGUAGE sql AS 'SELECT true WHERE false';\n",
+    )
+    .unwrap();
+    s.sql(&format!(
+        "CREATE ROLE {owner} LOGIN PASSWORD 'dbo-pw'; ALTER DATABASE {} OWNER TO {owner}",
+        s.db.name()
+    ));
+    sql_as(
+        &s,
+        &owner,
+        "dbo-pw",
+        "CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap",
+    );
+    std::fs::remove_file(&control).unwrap();
+    std::fs::remove_file(&script).unwrap();
+
+    let before = s.db.snapshot();
+    for args in [&["verify"][..], &["install"], &["install", "--dry-run"]] {
+        let r = s.cli(args);
+        r.assert_code(5);
+        assert_eq!(r.stderr.lines().count(), 1, "{r}");
+        for said in [
+            "the pgTAP installed in schema tap is not trusted",
+            &format!("belongs to {owner}, who is not a superuser"),
+            "a private copy cannot be loaded",
+        ] {
+            assert!(r.stderr.contains(said), "{said:?} not said\n{r}");
+        }
+        assert_eq!(s.db.snapshot(), before, "{args:?} changed something");
+    }
+    // status reports what it can and says why the checks did not run.
+    let status = s.cli(&["status"]);
+    status.assert_code(0);
+    assert!(
+        status
+            .stdout
+            .contains("not run: the pgTAP installed in schema tap is not trusted"),
+        "{status}"
+    );
+}

@@ -24,7 +24,8 @@ mod store;
 mod tls;
 
 pub use cluster::{
-    cluster, cluster_of_major, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster,
+    cluster, cluster_of_major, cluster_without_pgtap, private_cluster, private_cluster_of,
+    private_cluster_without_pgtap, Cluster,
 };
 pub use db::TestDb;
 pub use golden::assert_snapshot;
