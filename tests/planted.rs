@@ -74,6 +74,30 @@ fn clear_log(s: &Store) {
     s.sql("TRUNCATE public.planted_log");
 }
 
+/// The password of every database owner `database_owner` makes.
+const OWNER_PW: &str = "dbo-pw";
+
+/// Makes `<db>_dbo`, a login that is not a superuser, the owner of the store's database.
+fn database_owner(s: &Store) -> String {
+    let owner = format!("{}_dbo", s.db.name());
+    s.sql(&format!(
+        "CREATE ROLE {owner} LOGIN PASSWORD '{OWNER_PW}'; ALTER DATABASE {} OWNER TO {owner}",
+        s.db.name()
+    ));
+    owner
+}
+
+/// As the database owner: its own schema `tap` with a pgTAP it installs there itself, then
+/// `more`.
+fn owners_pgtap(s: &Store, owner: &str, more: &str) {
+    sql_as(
+        s,
+        owner,
+        OWNER_PW,
+        &format!("CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap; {more}"),
+    );
+}
+
 /// The CLI as `user` (not the harness's superuser), with extra environment.
 fn cli_as(s: &Store, user: &str, password: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = bin();
@@ -350,18 +374,12 @@ fn pgtap_in_public_with_a_planted_is_is_not_used() {
 #[test]
 fn pgtap_of_a_database_owner_who_is_not_a_superuser_is_not_used() {
     let (s, _) = hostile("planted_pgtap_owner");
-    let owner = format!("{}_dbo", s.db.name());
-    s.sql(&format!(
-        "CREATE ROLE {owner} LOGIN PASSWORD 'dbo-pw'; ALTER DATABASE {} OWNER TO {owner}",
-        s.db.name()
-    ));
-    sql_as(
+    let owner = database_owner(&s);
+    owners_pgtap(
         &s,
         &owner,
-        "dbo-pw",
         &format!(
-            "CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap;
-             CREATE OR REPLACE FUNCTION tap.no_plan() RETURNS SETOF boolean LANGUAGE plpgsql AS $p$
+            "CREATE OR REPLACE FUNCTION tap.no_plan() RETURNS SETOF boolean LANGUAGE plpgsql AS $p$
              BEGIN {} PERFORM tap.plan(0); RETURN; END $p$;
              CREATE FUNCTION tap.lower(a character varying) RETURNS text LANGUAGE plpgsql AS $p$
              BEGIN {} RETURN pg_catalog.lower(a::text); END $p$;
@@ -476,14 +494,11 @@ fn database_and_role_settings_change_no_verdict() {
 fn session_replication_role_replica_is_reset_or_refused() {
     let s = Store::new("planted_replica").installed();
     let su = format!("{}_su", s.db.name());
-    let dbo = format!("{}_dbo", s.db.name());
+    let dbo = database_owner(&s);
     s.sql(&format!(
         "CREATE ROLE {su} LOGIN SUPERUSER PASSWORD 'su-pw';
          ALTER ROLE {su} SET session_replication_role = replica;
-         CREATE ROLE {dbo} LOGIN PASSWORD 'dbo-pw';
-         ALTER DATABASE {} OWNER TO {dbo};
-         ALTER ROLE {dbo} SET session_replication_role = replica;",
-        s.db.name()
+         ALTER ROLE {dbo} SET session_replication_role = replica;"
     ));
     let setting = |user: &str, pw: &str| -> String {
         s.db.client_as(user, pw)
@@ -501,9 +516,9 @@ fn session_replication_role_replica_is_reset_or_refused() {
     // The control: a superuser's role setting applies to the owner's sessions too, and the
     // owner may not change it.
     let before = s.db.snapshot();
-    assert_eq!(setting(&dbo, "dbo-pw"), "replica");
+    assert_eq!(setting(&dbo, OWNER_PW), "replica");
     let refused =
-        s.db.client_as(&dbo, "dbo-pw")
+        s.db.client_as(&dbo, OWNER_PW)
             .unwrap()
             .batch_execute("SET session_replication_role = origin")
             .expect_err("a login that is not a superuser may not reset it");
@@ -512,7 +527,7 @@ fn session_replication_role_replica_is_reset_or_refused() {
         Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
     );
     for args in [&["verify"][..], &["install", "--dry-run"], &["status"]] {
-        let r = cli_as(&s, &dbo, "dbo-pw", args, &[]);
+        let r = cli_as(&s, &dbo, OWNER_PW, args, &[]);
         r.assert_code(4);
         assert_eq!(r.stderr.lines().count(), 1, "{r}");
         assert!(
@@ -594,7 +609,7 @@ fn a_function_others_depend_on_is_never_dropped() {
 fn an_untrusted_pgtap_without_files_for_a_private_copy_is_refused() {
     let cluster = crate::support::private_cluster_without_pgtap();
     let s = Store::on(cluster, "planted_untrusted_no_files");
-    let owner = format!("{}_dbo", s.db.name());
+    let owner = database_owner(&s);
     let share =
         s.db.query_strings("SELECT setting FROM pg_config WHERE name = 'SHAREDIR'");
     let extension = std::path::Path::new(&share[0]).join("extension");
@@ -610,16 +625,7 @@ fn an_untrusted_pgtap_without_files_for_a_private_copy_is_refused() {
         "CREATE FUNCTION no_plan() RETURNS SETOF boolean LANGUAGE sql AS 'SELECT true WHERE false';\n",
     )
     .unwrap();
-    s.sql(&format!(
-        "CREATE ROLE {owner} LOGIN PASSWORD 'dbo-pw'; ALTER DATABASE {} OWNER TO {owner}",
-        s.db.name()
-    ));
-    sql_as(
-        &s,
-        &owner,
-        "dbo-pw",
-        "CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap",
-    );
+    owners_pgtap(&s, &owner, "");
     std::fs::remove_file(&control).unwrap();
     std::fs::remove_file(&script).unwrap();
 
