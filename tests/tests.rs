@@ -13,6 +13,7 @@ mod install_verify;
 mod interface;
 mod locks;
 mod majors;
+mod operations;
 mod password;
 mod planted;
 mod upgrade;

@@ -9,6 +9,7 @@ use postgres::Client;
 use crate::commands::verify;
 use crate::contract::checks::Outcome;
 use crate::contract::template;
+use crate::db::session::Facts;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
 
@@ -23,6 +24,8 @@ pub struct Status {
     /// Live and expired sessions, or why they could not be counted.
     pub sessions: std::result::Result<(i64, i64), String>,
     pub role: Role,
+    /// "hot standby" or "read-only" when the server or session is (None: writable).
+    pub read_only: Option<&'static str>,
 }
 
 pub struct LastChange {
@@ -62,10 +65,11 @@ fn db_reason(e: &postgres::Error) -> String {
 
 pub fn status(
     client: &mut Client,
+    facts: &Facts,
     names: &Names,
     lock_timeout: Duration,
-    superuser: bool,
 ) -> Result<Status> {
+    let superuser = facts.superuser;
     let vars = [
         ("schema", names.schema.as_str()),
         ("role", names.role.as_str()),
@@ -78,7 +82,7 @@ pub fn status(
     let table_exists: bool = row.get("table_exists");
     let role_exists: bool = row.get("role_exists");
 
-    let checks = match verify::verify(client, names, lock_timeout) {
+    let checks = match verify::verify(client, facts, names, lock_timeout) {
         Ok(outcome) => Ok(outcome),
         Err(e @ (Error::Connection { .. } | Error::Server(_) | Error::Internal(_))) => {
             return Err(e)
@@ -140,5 +144,6 @@ pub fn status(
             expired: row.get("role_expired"),
             password,
         },
+        read_only: facts.read_only_kind(),
     })
 }

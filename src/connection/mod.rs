@@ -271,6 +271,11 @@ impl Settings {
         Settings::from_params(params, home.as_deref(), &|p: &Path| p.exists())
     }
 
+    /// Whether the password came from the connection string (--dsn or DATABASE_URL).
+    pub fn password_in_connection_string(&self) -> bool {
+        self.password == PasswordSource::ConnectionString
+    }
+
     /// Connects as the resolved user.
     pub fn connect(&self) -> Result<postgres::Client> {
         self.open(&self.config, &self.user, &self.password, &self.redacted)
