@@ -16,4 +16,5 @@ mod locks;
 mod majors;
 mod operations;
 mod password;
+mod planted;
 mod upgrade;

@@ -1,8 +1,9 @@
--- step grants: the application role holds exactly USAGE on the schema and EXECUTE on the five
--- session functions; everything else it holds in the schema is revoked (its membership in the
--- owner role is revoked by step role.owner.members). So is everything PUBLIC holds in the
--- schema: every role has what PUBLIC has, so a PUBLIC grant is the application role's too (a
--- function created in the schema is executable by PUBLIC unless revoked).
+-- step grants: the application role holds exactly USAGE on the schema and EXECUTE on the
+-- session functions that catalog::FUNCTIONS grants it; everything else it holds in the schema is
+-- revoked (its membership in the owner role is revoked by step role.owner.members). So is
+-- everything PUBLIC holds in the schema: every role has what PUBLIC has, so a PUBLIC grant is
+-- the application role's too (a function created in the schema is executable by PUBLIC unless
+-- revoked).
 DO $step$
 DECLARE
     r record;
@@ -24,10 +25,14 @@ END
 $step$;
 REVOKE ALL ON SCHEMA :"schema" FROM PUBLIC, :"role";
 GRANT USAGE ON SCHEMA :"schema" TO :"role";
-GRANT EXECUTE ON FUNCTION
-    :"schema".set_session_data(text, text, timestamptz),
-    :"schema".get_session_data(text),
-    :"schema".destroy_session(text),
-    :"schema".clear_sessions(),
-    :"schema".count_sessions()
-TO :"role";
+-- The functions the application role may execute: catalog::FUNCTIONS says which.
+DO $step$
+DECLARE
+    sig text;
+BEGIN
+    FOREACH sig IN ARRAY :'granted_functions'::text[] LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I',
+                                  pg_catalog.to_regprocedure(pg_catalog.format('%I.%s', :'schema', sig)), :'role');
+    END LOOP;
+END
+$step$;

@@ -106,12 +106,14 @@ pub fn install(
     let vars: Vec<(&str, &str)> = vars_owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     if opts.dry_run {
-        let steps = plan::plan(&before.failing())
+        let planned = plan::plan(&before.failing());
+        preflight::dependents(&mut tx, names, &planned)?;
+        let steps = planned
             .into_iter()
             .map(|s| {
                 Ok(AppliedStep {
                     name: s.name,
-                    sql: template::render(s.sql, &vars)?,
+                    sql: template::render(&s.sql, &vars)?,
                     attempts: 0,
                     elapsed: Duration::ZERO,
                     notes: Vec::new(),
@@ -129,6 +131,7 @@ pub fn install(
         if steps.is_empty() {
             break;
         }
+        preflight::dependents(&mut tx, names, &steps)?;
         db::set_lock_timeout(&mut tx, STATEMENT_LOCK_WAIT)?;
         for step in steps {
             progress(&format!("applying {}", step.name));
@@ -247,7 +250,7 @@ fn apply_step(
     vars: &[(&str, &str)],
     opts: &Options,
 ) -> Result<AppliedStep> {
-    let sql = template::render(step.sql, vars)?;
+    let sql = template::render(&step.sql, vars)?;
     let lock = if step.locks_table() {
         Some(template::render(
             include_str!("../../../sql/tool/lock_table.sql"),

@@ -12,7 +12,7 @@ pub fn plan(failing: &[&CheckResult]) -> Vec<&'static Step> {
         .filter_map(|f| checks.iter().find(|c| c.name == f.name))
         .flat_map(|c| c.repairs.iter().copied())
         .collect();
-    catalog::STEPS
+    catalog::steps()
         .iter()
         .filter(|s| wanted.contains(&s.name))
         .collect()

@@ -2,10 +2,13 @@
 //! is missing, a schema that holds another application's objects, and role names that belong
 //! to someone else (a superuser, another application's login or owner). Runs inside the
 //! install transaction, after the install lock, so nothing can change between the look and
-//! the steps. Each refusal is exit 4 and says what to do; see docs/security.md.
+//! the steps. Each refusal is exit 4 and says what to do; see docs/security.md. Once the
+//! plan is known, `dependents` refuses a function step that would have to drop a function
+//! other objects depend on: install drops nothing that is not the store's.
 
 use postgres::Transaction;
 
+use crate::contract::catalog::{Step, FUNCTIONS};
 use crate::contract::template;
 use crate::error::{Error, Result};
 use crate::names::Names;
@@ -254,6 +257,52 @@ pub fn decide(f: &Facts, names: &Names) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses (exit 4, nothing changed) when a planned function step would have to drop a
+/// function that objects other than the store's own trigger depend on (a view, a
+/// materialized view on it, a default, ...): without CASCADE the drop would fail, and with it
+/// those objects and their data would be gone. Names each one, schema-qualified, with its
+/// owner. Runs for `--dry-run` too, so a dry run lists them.
+pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result<()> {
+    let mut found: Vec<String> = Vec::new();
+    for f in FUNCTIONS
+        .iter()
+        .filter(|f| plan.iter().any(|s| s.name == f.step))
+    {
+        let sql = include_str!("../../../sql/tool/function_dependents.sql")
+            .replace("{mismatch}", f.mismatch_sql().trim_end())
+            .replace("{signature}", &f.signature());
+        let sql = template::render(&sql, &[("schema", &names.schema)])?;
+        let rows = tx
+            .query(sql.as_str(), &[])
+            .map_err(|e| Error::from_db("looking for what depends on the functions", &e))?;
+        let Some(first) = rows.first() else {
+            continue;
+        };
+        let dropped: String = first.get("dropped");
+        let what: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} (owner {})",
+                    r.get::<_, String>("what"),
+                    r.get::<_, String>("owner")
+                )
+            })
+            .collect();
+        found.push(format!(
+            "function {dropped} (depended on by {})",
+            what.join(", ")
+        ));
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "install must drop and create again {}, whose result type or argument names differ from the contract's; install drops nothing that is not the session store's: drop or change those objects (recreate them after install), then run install again; {NOTHING}",
+        found.join("; ")
+    )))
 }
 
 fn outside(r: &RoleFacts) -> String {
