@@ -126,6 +126,11 @@ pub struct InstallArgs {
     #[arg(long, default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Duration,
 
+    /// On a Citus coordinator: distribute a session table that already holds sessions (the
+    /// store pauses while they are copied to the workers; see docs/scale-out.md).
+    #[arg(long)]
+    pub distribute: bool,
+
     #[command(flatten)]
     pub password: PasswordOpts,
 }

@@ -132,6 +132,7 @@ fn run(cli: &Cli) -> Result<i32> {
                 lock_timeout: args.lock_timeout,
                 lock_retries: args.lock_retries,
                 wait: args.wait,
+                distribute: args.distribute,
             };
             let (result, password) = set_password::install(
                 &mut client,

@@ -21,7 +21,7 @@ pub fn verify(client: &mut Client, names: &Names, lock_timeout: Duration) -> Res
     ))
     .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
-    let outcome = checks::run(&mut tx, names, &pgtap)?;
+    let outcome = checks::run(&mut tx, names, &pgtap, server.flavour())?;
     tx.rollback()
         .map_err(|e| Error::from_db("ending the transaction", &e))?;
     Ok(outcome)

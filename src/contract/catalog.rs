@@ -2,7 +2,7 @@
 //! stable name it is reported under and the steps that repair it) and every step (a SQL file
 //! under sql/, in the order they must run). The SQL is compiled into the binary.
 
-use crate::contract::template;
+use crate::contract::{citus, template};
 use crate::names::Names;
 
 /// A step's SQL is the file named after the step, `sql/steps/<name>.sql`.
@@ -18,6 +18,8 @@ macro_rules! check_sql {
         include_str!(concat!("../../pgtap/", $name, ".sql"))
     };
 }
+
+pub(super) use {check_sql, step_sql};
 
 /// A function of the contract.
 pub struct Function {
@@ -203,7 +205,7 @@ pub struct Check {
 /// The setup that the behaviour checks exercise (see pgtap/scratch.sql).
 pub const SCRATCH_SQL: &str = include_str!("../../pgtap/scratch.sql");
 
-fn check(name: &str, sql: &'static str, repairs: &[&'static str]) -> Check {
+pub(super) fn check(name: &str, sql: &'static str, repairs: &[&'static str]) -> Check {
     Check {
         name: name.to_string(),
         description: description_of(sql),
@@ -227,8 +229,46 @@ pub fn is_behaviour(name: &str) -> bool {
     name.starts_with("behaviour.")
 }
 
-/// Every check, in report order: structure first, behaviour last.
+/// Which contract a database gets: the single-node one, or its Citus variant when the
+/// database has the citus extension (src/contract/citus.rs; docs/contract.md, "On Citus").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flavour {
+    #[default]
+    Single,
+    Citus,
+}
+
+/// The checks of `flavour`, in report order.
+pub fn checks_for(flavour: Flavour) -> Vec<Check> {
+    match flavour {
+        Flavour::Single => checks(),
+        Flavour::Citus => citus::checks(),
+    }
+}
+
+/// The steps of `flavour`, in the order a plan runs them.
+pub fn steps_for(flavour: Flavour) -> Vec<&'static Step> {
+    match flavour {
+        Flavour::Single => STEPS.iter().collect(),
+        Flavour::Citus => citus::steps(),
+    }
+}
+
+/// The functions of `flavour`.
+pub fn functions_for(flavour: Flavour) -> Vec<&'static Function> {
+    match flavour {
+        Flavour::Single => FUNCTIONS.iter().collect(),
+        Flavour::Citus => citus::functions(),
+    }
+}
+
+/// Every check of the single-node contract, in report order: structure first, behaviour last.
 pub fn checks() -> Vec<Check> {
+    checks_of(&FUNCTIONS.iter().collect::<Vec<_>>())
+}
+
+/// The checks, with the per-function ones for `functions`.
+pub(super) fn checks_of(functions: &[&Function]) -> Vec<Check> {
     let mut all = vec![
         check("role.owner", check_sql!("role.owner"), &["role.owner"]),
         check("role.app", check_sql!("role.app"), &["role.app"]),
@@ -272,7 +312,7 @@ pub fn checks() -> Vec<Check> {
         (".owner", check_sql!("function.owner")),
         (".public", check_sql!("function.public")),
     ];
-    for f in FUNCTIONS {
+    for f in functions {
         let args = format!(
             "{{{}}}",
             f.args
@@ -382,13 +422,19 @@ pub fn function_signatures() -> String {
 }
 
 /// The variables every check and step may use.
-pub fn run_vars(names: &Names) -> Vec<(&'static str, String)> {
+pub fn run_vars(names: &Names, flavour: Flavour) -> Vec<(&'static str, String)> {
     let mut v = vec![
         ("schema", names.schema.clone()),
         ("role", names.role.clone()),
         ("owner", names.owner.clone()),
     ];
-    for f in FUNCTIONS {
+    // remove_expired's body too on Citus, where the function is absent: the scratch copy
+    // names every body.
+    let mut functions = functions_for(flavour);
+    if flavour == Flavour::Citus {
+        functions.extend(FUNCTIONS.iter().filter(|f| f.name == "remove_expired"));
+    }
+    for f in functions {
         let key: &'static str = match f.name {
             "set_session_data" => "body_set_session_data",
             "get_session_data" => "body_get_session_data",
@@ -441,8 +487,14 @@ mod tests {
     #[test]
     fn every_file_renders_with_the_run_variables() {
         let names = Names::new("web", "nodepg").unwrap();
-        let run = run_vars(&names);
-        for c in checks() {
+        for flavour in [Flavour::Single, Flavour::Citus] {
+            renders_with_the_run_variables(&names, flavour);
+        }
+    }
+
+    fn renders_with_the_run_variables(names: &Names, flavour: Flavour) {
+        let run = run_vars(names, flavour);
+        for c in checks_for(flavour) {
             let mut vars: Vec<(&str, &str)> = run.iter().map(|(k, v)| (*k, v.as_str())).collect();
             vars.extend(c.vars.iter().map(|(k, v)| (*k, v.as_str())));
             vars.push(("description", "d"));
@@ -450,7 +502,7 @@ mod tests {
             template::render(c.sql, &vars).unwrap_or_else(|e| panic!("{}: {e}", c.name));
         }
         let vars: Vec<(&str, &str)> = run.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        for s in STEPS {
+        for s in steps_for(flavour) {
             template::render(s.sql, &vars).unwrap_or_else(|e| panic!("{}: {e}", s.name));
         }
         template::render(SCRATCH_SQL, &vars).unwrap();

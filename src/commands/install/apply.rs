@@ -12,7 +12,7 @@ use postgres::{Client, Transaction};
 
 use crate::commands::install::plan;
 use crate::commands::install::preflight;
-use crate::contract::catalog::{self, Step};
+use crate::contract::catalog::{self, Flavour, Step};
 use crate::contract::checks::{self, Outcome, PgTap};
 use crate::contract::template;
 use crate::error::{Error, Result};
@@ -27,6 +27,9 @@ pub struct Options {
     pub lock_retries: u32,
     /// How long to wait for another run of the tool on the same schema to finish.
     pub wait: Duration,
+    /// On Citus: distribute a single-node session table that holds sessions (which blocks
+    /// the store while the rows are copied); without it such an install is refused.
+    pub distribute: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -96,7 +99,8 @@ pub fn install_with(
     preflight::check(&mut tx, names)?;
     set_lock_timeout(&mut tx, opts.lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
-    let before = checks::run(&mut tx, names, &pgtap)?;
+    let flavour = server.flavour();
+    let before = checks::run(&mut tx, names, &pgtap, flavour)?;
     if before.all_pass() {
         match before_commit.as_mut() {
             Some(hook) if !opts.dry_run => {
@@ -110,11 +114,11 @@ pub fn install_with(
         }
         return Ok(Installed::UpToDate { checks: before });
     }
-    let vars_owned = catalog::run_vars(names);
+    let vars_owned = catalog::run_vars(names, flavour);
     let vars: Vec<(&str, &str)> = vars_owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     if opts.dry_run {
-        let steps = plan::plan(&before.failing())
+        let steps = plan::plan(&before.failing(), flavour)
             .into_iter()
             .map(|s| {
                 Ok(AppliedStep {
@@ -130,10 +134,13 @@ pub fn install_with(
         return Ok(Installed::DryRun { before, steps });
     }
 
+    if flavour == Flavour::Citus && !opts.distribute {
+        refuse_unasked_conversion(&mut tx, names, &before)?;
+    }
     let mut applied: Vec<AppliedStep> = Vec::new();
     let mut after = before.clone();
     for _round in 0..MAX_ROUNDS {
-        let steps = plan::plan(&after.failing());
+        let steps = plan::plan(&after.failing(), flavour);
         if steps.is_empty() {
             break;
         }
@@ -143,7 +150,7 @@ pub fn install_with(
             applied.push(apply_step(&mut tx, step, &vars, opts)?);
         }
         set_lock_timeout(&mut tx, opts.lock_timeout)?;
-        after = checks::run(&mut tx, names, &pgtap)?;
+        after = checks::run(&mut tx, names, &pgtap, flavour)?;
         if after.all_pass() {
             break;
         }
@@ -169,6 +176,39 @@ pub fn install_with(
         after,
     })
 }
+
+/// On Citus, a session table that exists with rows but is not distributed yet is converted
+/// only when asked (`--distribute`): create_distributed_table copies every row to the workers
+/// while the install holds the table, so the store stops for that long.
+fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outcome) -> Result<()> {
+    let needs_distribution = before
+        .failing()
+        .iter()
+        .any(|c| c.name == "citus.table");
+    let table_exists = before.results.iter().any(|c| c.name == "table" && c.passed);
+    if !needs_distribution || !table_exists {
+        return Ok(());
+    }
+    let sql = template::render(
+        include_str!("../../../sql/tool/session_rows.sql"),
+        &[("schema", &names.schema)],
+    )?;
+    let rows: i64 = tx
+        .query_one(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("counting the sessions to distribute", &e))?
+        .get(0);
+    if rows == 0 {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{}.session holds {rows} session(s) in a table that is not distributed yet; distributing it copies them to the workers and locks the table against reads and writes until install commits ({CONVERSION_COST}): run install --distribute when the store may pause that long; nothing was changed",
+        names.schema
+    )))
+}
+
+/// What converting costs, as measured by tests/citus.rs on the test machine (docs/scale-out.md).
+const CONVERSION_COST: &str =
+    "measured: about 1.5 s per 100 000 sessions on 2 cores, plus the rest of the install";
 
 /// The functions connect-pg 1.1.x's installer left outside the schema (correct_web() and its
 /// pgTAP suite, usually in public), which install reports and leaves alone

@@ -1,0 +1,93 @@
+//! A Citus cluster for tests/citus.rs: a coordinator and two workers, each a throwaway cluster
+//! (cluster.rs) of PostgreSQL 15 with `shared_preload_libraries = 'citus'`, started once per
+//! test process. Citus is built only into the distribution's PostgreSQL 15 (scripts/deps runs
+//! ../shared/citus/build), so the nodes are always of that major, whatever `CPA_PG_BIN` says:
+//! its bin dir comes from `scripts/pg-majors 15`, as `cluster_of_major` gets it. When Citus is
+//! missing the harness panics, so a Citus test never passes without a Citus cluster.
+//!
+//! The nodes share one superuser password: Citus connects from node to node as the current
+//! role, and finds the password in pg_dist_authinfo (which it copies to the workers).
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use rand::distr::{Alphanumeric, SampleString};
+
+use super::cluster::{bin_of_major, Extra};
+use super::{Cluster, TestDb};
+
+/// The one major Citus is built for here.
+pub const CITUS_MAJOR: u32 = 15;
+
+pub struct Citus {
+    pub coordinator: &'static Cluster,
+    pub workers: [&'static Cluster; 2],
+}
+
+/// The Citus cluster shared by every Citus test of this process.
+pub fn citus() -> &'static Citus {
+    static CITUS: OnceLock<Result<Citus, String>> = OnceLock::new();
+    match CITUS.get_or_init(start) {
+        Ok(c) => c,
+        Err(e) => panic!("the Citus test cluster could not be started: {e}"),
+    }
+}
+
+fn start() -> Result<Citus, String> {
+    let bin = bin_of_major(CITUS_MAJOR);
+    let lib = bin.parent().unwrap_or(&bin).join("lib/citus.so");
+    if !lib.is_file() {
+        return Err(format!(
+            "Citus is not installed into PostgreSQL {CITUS_MAJOR} ({} is missing): run scripts/deps (it builds ../shared/citus)",
+            lib.display()
+        ));
+    }
+    let extra = Extra {
+        conf: "shared_preload_libraries = 'citus'\nmax_prepared_transactions = 100\n".into(),
+        password: Some(Alphanumeric.sample_string(&mut rand::rng(), 24)),
+    };
+    let node = |label: &'static str| -> Result<&'static Cluster, String> {
+        Cluster::start_from(label, false, Some(Path::new(&bin)), &extra)
+            .map(|c| &*Box::leak(Box::new(c)))
+    };
+    Ok(Citus {
+        coordinator: node("citus-coordinator")?,
+        workers: [node("citus-worker-1")?, node("citus-worker-2")?],
+    })
+}
+
+impl Citus {
+    /// A database named after `hint` on every node, with the citus extension, the workers
+    /// registered on the coordinator and the superuser's password in pg_dist_authinfo. The
+    /// `TestDb` is the coordinator's (the workers' copies are removed with the clusters).
+    pub fn create_db(&'static self, hint: &str) -> TestDb {
+        let db = self.coordinator.create_db(hint);
+        let name = db.name().to_string();
+        for w in self.workers {
+            let mut admin = w.admin("postgres");
+            admin
+                .batch_execute(&format!("create database \"{name}\""))
+                .unwrap_or_else(|e| panic!("create database {name}: {}", super::pg_error(&e)));
+            w.admin(&name)
+                .batch_execute("create extension citus")
+                .unwrap_or_else(|e| panic!("create extension citus: {}", super::pg_error(&e)));
+        }
+        let password = self.coordinator.superuser_password().replace('\'', "''");
+        let mut sql = format!(
+            "create extension citus;\n\
+             insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, 'postgres', 'password={password}');\n\
+             select citus_set_coordinator_host('127.0.0.1', {});\n",
+            self.coordinator.port()
+        );
+        for w in self.workers {
+            sql.push_str(&format!(
+                "select citus_add_node('127.0.0.1', {});\n",
+                w.port()
+            ));
+        }
+        db.client()
+            .batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("set up Citus in {name}: {}", super::pg_error(&e)));
+        db
+    }
+}
