@@ -95,6 +95,9 @@ pub enum Command {
     /// Summarize what is installed: schema, last change, checks, sessions, whether the
     /// application role can log in. Changes nothing.
     Status,
+    /// Delete the expired sessions now. A distributed (Citus) store has no trigger that does
+    /// it on write: run this from cron there (docs/scale-out.md). Harmless on a single node.
+    Sweep(SweepArgs),
     /// Remove the schema, its objects and the roles the tool created. Asks for the schema name
     /// at a terminal; elsewhere needs --yes. Refuses when any of it is not the tool's.
     Uninstall(UninstallArgs),
@@ -105,6 +108,14 @@ pub enum Command {
     /// Set the application role's password: asked twice at the terminal, or read from stdin
     /// or a file, or generated; hashed here (SCRAM-SHA-256), so the server never sees it.
     SetPassword(SetPasswordArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// How long the sweep may wait for a row an application transaction holds before it
+    /// gives up (exit 6; nothing is deleted).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
 }
 
 #[derive(Args, Debug)]

@@ -16,7 +16,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::commands::install::apply;
-use crate::commands::{set_password, status, uninstall, verify};
+use crate::commands::{set_password, status, sweep, uninstall, verify};
 use crate::contract::checks;
 use crate::error::{exit, Error, Result};
 use crate::names::Names;
@@ -165,10 +165,16 @@ fn run(cli: &Cli) -> Result<i32> {
                 &mut client,
                 &names,
                 std::time::Duration::from_secs(5),
-                server.is_some_and(|s| s.superuser),
+                server.as_ref(),
             )?;
             drop(progress);
             report::status(&status, style);
+            Ok(exit::OK)
+        }
+        Command::Sweep(args) => {
+            let swept = sweep::sweep(&mut client, &names, args.lock_timeout)?;
+            drop(progress);
+            report::sweep(&swept, style);
             Ok(exit::OK)
         }
         Command::Uninstall(args) => run_uninstall(&mut client, &names, args, style, progress),
@@ -236,6 +242,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Verify(_) => "verify",
         Command::SetPassword(_) => "set-password",
         Command::Status => "status",
+        Command::Sweep(_) => "sweep",
         Command::Uninstall(_) => "uninstall",
         Command::Completions(_) => "completions",
         Command::Man => "man",

@@ -7,7 +7,7 @@ use std::time::Duration;
 use postgres::Client;
 
 use crate::commands::verify;
-use crate::contract::checks::Outcome;
+use crate::contract::checks::{Outcome, Server};
 use crate::contract::template;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
@@ -23,6 +23,15 @@ pub struct Status {
     /// Live and expired sessions, or why they could not be counted.
     pub sessions: std::result::Result<(i64, i64), String>,
     pub role: Role,
+    /// On a Citus coordinator: the cluster and the session table's shards.
+    pub citus: Option<CitusStatus>,
+}
+
+pub struct CitusStatus {
+    pub version: String,
+    pub workers: Vec<String>,
+    /// The session table's shard count (0: not distributed), or why it is unknown.
+    pub shards: std::result::Result<i64, String>,
 }
 
 pub struct LastChange {
@@ -64,8 +73,9 @@ pub fn status(
     client: &mut Client,
     names: &Names,
     lock_timeout: Duration,
-    superuser: bool,
+    server: Option<&Server>,
 ) -> Result<Status> {
+    let superuser = server.is_some_and(|s| s.superuser);
     let vars = [
         ("schema", names.schema.as_str()),
         ("role", names.role.as_str()),
@@ -125,7 +135,23 @@ pub fn status(
         Err("only a superuser may read whether it has a password".to_string())
     };
 
+    let citus = match server.and_then(|s| s.citus.as_ref()) {
+        Some(node) => {
+            let sql = template::render(include_str!("../../sql/tool/status_citus.sql"), &vars)?;
+            Some(CitusStatus {
+                version: node.version.clone(),
+                workers: node.workers.clone(),
+                shards: client
+                    .query_one(sql.as_str(), &[])
+                    .map(|r| r.get::<_, i64>("shards"))
+                    .map_err(|e| db_reason(&e)),
+            })
+        }
+        None => None,
+    };
+
     Ok(Status {
+        citus,
         schema_exists,
         schema_owner: row.get("schema_owner"),
         table_exists,

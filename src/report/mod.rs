@@ -559,15 +559,19 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
                 Ok((live, expired)) => format!("{live} live, {expired} expired"),
                 Err(e) => format!("unknown: {e}"),
             };
-            let mut text = String::new();
-            for (label, value) in [
+            let mut lines = vec![
                 ("target", info.target.clone()),
                 ("schema", schema),
                 ("last change", last),
                 ("checks", checks),
                 ("sessions", sessions),
                 ("app role", role_line(s)),
-            ] {
+            ];
+            if let Some(c) = &s.citus {
+                lines.push(("citus", citus_line(c)));
+            }
+            let mut text = String::new();
+            for (label, value) in lines {
                 text.push_str(&format!("{label:<12}{value}\n"));
             }
             out(&text);
@@ -578,7 +582,7 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
         }),
         Format::Json | Format::Junit => {
             let checks = s.checks.as_ref().map(|o| &o.results[..]).unwrap_or(&[]);
-            let extra = serde_json::json!({
+            let mut extra = serde_json::json!({
                 "schema_exists": s.schema_exists,
                 "schema_owner": s.schema_owner,
                 "table_exists": s.table_exists,
@@ -614,6 +618,17 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
                     "can_log_in": s.role.can_log_in(),
                 },
             });
+            // Only on Citus, so that a single-node status reads exactly as before.
+            if let Some(c) = &s.citus {
+                extra["citus"] = serde_json::json!({
+                    "version": c.version,
+                    "workers": c.workers,
+                    "shards": match &c.shards {
+                        Ok(n) => serde_json::json!(n),
+                        Err(e) => serde_json::json!({ "error": e }),
+                    },
+                });
+            }
             out(&machine(
                 style.format,
                 &machine::Report {
@@ -628,6 +643,38 @@ pub fn status(s: &crate::commands::status::Status, style: Style) {
             ));
         }
     }
+}
+
+/// What `sweep` deleted.
+pub fn sweep(s: &crate::commands::sweep::Swept, style: Style) {
+    let ms = s.elapsed.as_millis();
+    match style.format {
+        Format::Json => out(&format!(
+            "{}\n",
+            serde_json::json!({ "command": "sweep", "deleted": s.deleted, "elapsed_ms": ms })
+        )),
+        _ if style.quiet => {}
+        _ => out(&format!(
+            "Swept {} expired session(s) from {} in {ms}ms.\n",
+            s.deleted,
+            run_info().schema
+        )),
+    }
+}
+
+/// `citus 13.2-1: coordinator + 2 workers (h:p, h:p), 32 shards of the session table`.
+fn citus_line(c: &crate::commands::status::CitusStatus) -> String {
+    let shards = match &c.shards {
+        Ok(0) => "the session table is not distributed".to_string(),
+        Ok(n) => format!("{n} shards of the session table"),
+        Err(e) => format!("shards unknown: {e}"),
+    };
+    format!(
+        "{}: coordinator + {} worker(s) ({}), {shards}",
+        c.version,
+        c.workers.len(),
+        c.workers.join(", ")
+    )
 }
 
 /// The question uninstall asks at a terminal.
