@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use rand::distr::{Alphanumeric, SampleString};
 
 use super::cluster::{bin_of_major, Extra};
-use super::{Cluster, TestDb};
+use super::{Cluster, Run, TestDb};
 
 /// The one major Citus is built for here.
 pub const CITUS_MAJOR: u32 = 15;
@@ -61,14 +61,28 @@ impl Citus {
     /// registered on the coordinator and the superuser's password in pg_dist_authinfo. The
     /// `TestDb` is the coordinator's (the workers' copies are removed with the clusters).
     pub fn create_db(&'static self, hint: &str) -> TestDb {
+        let db = self.create_db_without_citus(hint);
+        self.enable(&db);
+        db
+    }
+
+    /// A database named after `hint` on every node, without the extension yet: a single-node
+    /// store is installed there first, then `enable` makes the database a Citus one.
+    pub fn create_db_without_citus(&'static self, hint: &str) -> TestDb {
         let db = self.coordinator.create_db(hint);
-        let name = db.name().to_string();
         for w in self.workers {
-            let mut admin = w.admin("postgres");
-            admin
-                .batch_execute(&format!("create database \"{name}\""))
-                .unwrap_or_else(|e| panic!("create database {name}: {}", super::pg_error(&e)));
-            w.admin(&name)
+            w.admin("postgres")
+                .batch_execute(&format!("create database \"{}\"", db.name()))
+                .unwrap_or_else(|e| panic!("create database on a worker: {}", super::pg_error(&e)));
+        }
+        db
+    }
+
+    /// The citus extension on every node of `db`, the workers registered on the coordinator.
+    pub fn enable(&self, db: &TestDb) {
+        let name = db.name();
+        for w in self.workers {
+            w.admin(name)
                 .batch_execute("create extension citus")
                 .unwrap_or_else(|e| panic!("create extension citus: {}", super::pg_error(&e)));
         }
@@ -88,6 +102,21 @@ impl Citus {
         db.client()
             .batch_execute(&sql)
             .unwrap_or_else(|e| panic!("set up Citus in {name}: {}", super::pg_error(&e)));
-        db
     }
+}
+
+/// The first column of every row of `sql` on `node` (a worker, say), as the superuser.
+pub fn query_on(node: &Cluster, db: &str, sql: &str) -> Vec<String> {
+    super::db::query_strings(&mut node.admin(db), sql)
+        .unwrap_or_else(|e| panic!("on port {}: {}\n{sql}", node.port(), super::pg_error(&e)))
+}
+
+/// The CLI with `args` against database `db` of `node`, as the superuser.
+pub fn cli_on(node: &Cluster, db: &str, args: &[&str]) -> Run {
+    let mut cmd = super::bin();
+    cmd.args(args)
+        .arg("--dsn")
+        .arg(node.dsn(db))
+        .env("PGPASSWORD", node.superuser_password());
+    super::run(cmd)
 }

@@ -12,7 +12,7 @@
 //! exit), `CPA_CLI_TIMEOUT_SECS` (kill a CLI run after this long, default 120),
 //! `CPA_HARNESS_VERBOSE` (print where clusters start).
 
-mod citus;
+pub mod citus;
 mod cluster;
 mod db;
 mod golden;
@@ -26,7 +26,7 @@ mod tls;
 pub use cluster::{
     cluster, cluster_of_major, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster,
 };
-pub use citus::{citus, Citus, CITUS_MAJOR};
+pub use citus::CITUS_MAJOR;
 pub use db::TestDb;
 pub use golden::assert_snapshot;
 pub use run::{bin, failing_checks, run, run_with_stdin, Run};
