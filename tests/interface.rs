@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "verify",
     "set-password",
     "status",
+    "sweep",
     "uninstall",
     "completions",
     "man",
