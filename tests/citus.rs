@@ -418,3 +418,47 @@ fn connect_pg_1_1_5_works_through_the_coordinator() {
         ["1"]
     );
 }
+
+#[test]
+fn roles_made_by_an_install_into_another_database_reach_the_workers() {
+    let c = citus();
+    // A single-node store in another database of the coordinator's server creates the
+    // roles there, where Citus does not see them.
+    let plain = c.coordinator.create_db("citus_roles_plain");
+    let store = Store::of(c.create_db("citus_roles"));
+    let args = store.args(&["install"]);
+    let mut cmd = crate::support::bin();
+    cmd.args(&args)
+        .arg("--dsn")
+        .arg(plain.dsn())
+        .env("PGPASSWORD", c.coordinator.superuser_password());
+    crate::support::run(cmd).assert_code(0);
+    let on_workers = |role: &str| -> Vec<String> {
+        c.workers
+            .iter()
+            .flat_map(|w| {
+                citus::query_on(
+                    w,
+                    "postgres",
+                    &format!("SELECT rolcanlogin::text FROM pg_roles WHERE rolname = '{role}'"),
+                )
+            })
+            .collect()
+    };
+    assert!(on_workers(&store.owner).is_empty(), "the premise: the workers lack the roles");
+
+    let store = with_app_login(store.installed());
+    assert_eq!(on_workers(&store.role), ["true", "true"]);
+    assert_eq!(on_workers(&store.owner), ["true", "true"]);
+    store.cli(&["verify"]).assert_code(0);
+    let (mut app, _) = store.app();
+    app.batch_execute(&store.render(
+        "SELECT {schema}.set_session_data('r-1', 'x', now() + interval '1 hour')",
+    ))
+    .expect("set through the coordinator");
+    let n: i32 = app
+        .query_one(&store.render("SELECT {schema}.count_sessions()"), &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 1);
+}

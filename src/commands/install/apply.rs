@@ -97,6 +97,9 @@ pub fn install_with(
     take_install_lock(&mut tx, names, opts.wait, progress)?;
     // Before pgTAP is loaded or anything else happens: a refusal must leave no trace.
     preflight::check(&mut tx, names)?;
+    if server.citus.is_some() && !opts.dry_run {
+        roles_on_workers(&mut tx, names)?;
+    }
     set_lock_timeout(&mut tx, opts.lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let flavour = server.flavour();
@@ -175,6 +178,28 @@ pub fn install_with(
         steps: applied,
         after,
     })
+}
+
+/// On Citus: the store's existing roles onto every worker that lacks them
+/// (sql/tool/citus_roles.sql says why).
+fn roles_on_workers(tx: &mut Transaction, names: &Names) -> Result<()> {
+    let sql = template::render(
+        include_str!("../../../sql/tool/citus_roles.sql"),
+        &[("role", &names.role), ("owner", &names.owner)],
+    )?;
+    let rows = tx
+        .query(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("creating the store's roles on the Citus workers", &e))?;
+    match rows.iter().find(|r| !r.get::<_, bool>("success")) {
+        Some(r) => Err(Error::Server(format!(
+            "role {} could not be created on the Citus worker {}:{} ({}); nothing was changed in this database: check that the coordinator can connect to its workers (docs/scale-out.md) and run again",
+            r.get::<_, String>("role"),
+            r.get::<_, String>("nodename"),
+            r.get::<_, i32>("nodeport"),
+            crate::error::one_line(&r.get::<_, String>("result"))
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// On Citus, a session table that exists with rows but is not distributed yet is converted
