@@ -133,47 +133,59 @@ def run_bench(args, nodes):
     for db in ("single", "store"):
         tool(args, coord, db, "install")
         tool(args, coord, db, "verify")
-        coord.psql(db, f"INSERT INTO web.session SELECT md5(g::text), $d${bench.SESSION_DATA}$d$, "
+        coord.psql(db, f"INSERT INTO web.session SELECT g::text, $d${bench.SESSION_DATA}$d$, "
                        f"now() + interval '1 day' FROM generate_series(1, {n}) g")
         coord.psql(db, "VACUUM ANALYZE web.session")
 
-    mix = bench.VARIANTS["functions"]["scripts"]
+    # connect-pg's mix (bench/bench.py's weights), the session id a plain parameter.
+    mix = [("id_get", 80), ("id_set", 19), ("id_destroy", 1)]
     rows = []
     for label, db, scripts in (("single node", "single", mix), ("Citus, coordinator + 2 workers", "store", mix),
-                               ("single node, get only", "single", [("fn_get", 1)]),
-                               ("Citus, get only", "store", [("fn_get", 1)]),
-                               ("single node, set only", "single", [("fn_set", 1)]),
-                               ("Citus, set only", "store", [("fn_set", 1)])):
+                               ("single node, get only", "single", [("id_get", 1)]),
+                               ("Citus, get only", "store", [("id_get", 1)]),
+                               ("single node, set only", "single", [("id_set", 1)]),
+                               ("Citus, set only", "store", [("id_set", 1)]),
+                               ("Citus, get with md5($1) as the id (pushed down too)", "store", [("fn_get", 1)])):
         tps, lat, cpu = pgbench(coord, db, scripts, args, n)
         rows.append((label, tps, lat, cpu))
         bench.log(f"{label:<34} {tps:8.0f} tps  {lat:6.3f} ms  {cpu:6.0f} us CPU/call (all nodes)")
 
     # Single-shard: the remote commands the coordinator sends for one call of each function.
     remote = {}
-    for call in ("SELECT * FROM web.get_session_data(md5('1'))",
-                 "SELECT web.set_session_data(md5('1'), 'x', now() + interval '1 day')",
-                 "SELECT web.destroy_session(md5('2'))",
+    # A prepared statement run seven times, so that the last runs use its generic plan, as a
+    # driver's prepared statements do.
+    for call in ("SELECT * FROM web.get_session_data($1)",
+                 "SELECT * FROM web.get_session_data(md5($1))",
+                 "SELECT web.set_session_data($1, 'x', now() + interval '1 day')",
+                 "SELECT web.destroy_session($1)",
                  "SELECT web.count_sessions()"):
-        out = bench.run([coord.bin("psql"), "-X", "-h", str(coord.sock), "-p", str(coord.port),
-                         "-U", "postgres", "-d", "store", "-c", "SET citus.log_remote_commands = on",
-                         "-c", call]).stderr
-        remote[call] = len([l for l in out.splitlines() if "issuing" in l])
-        bench.log(f"remote commands for {call}: {remote[call]}")
+        args_ = "('7')" if "$1" in call else ""
+        types = "(text)" if "$1" in call else ""
+        psql_cmds = [f"PREPARE q{types} AS {call}"] + [f"EXECUTE q{args_}"] * 6 + \
+                    ["SET citus.log_remote_commands = on", f"EXECUTE q{args_}"]
+        cmd = [coord.bin("psql"), "-X", "-h", str(coord.sock), "-p", str(coord.port), "-U", "postgres",
+               "-d", "store"]
+        for c in psql_cmds:
+            cmd += ["-c", c]
+        out = bench.run(cmd).stderr
+        issued = [l.split("issuing", 1)[1].strip() for l in out.splitlines() if "issuing" in l]
+        remote[call] = (len(issued), issued[0][:70] if issued else "")
+        bench.log(f"remote commands for {call}: {remote[call][0]}: {remote[call][1]}")
 
     # Expiry without the trigger. (1) the sweep command: a tenth of the sessions expired.
     expired = n // 10
     coord.psql("store", f"UPDATE web.session SET expiration = now() - interval '1 minute' "
-                        f"WHERE sess_id IN (SELECT md5(g::text) FROM generate_series(1, {expired}) g)")
+                        f"WHERE sess_id IN (SELECT g::text FROM generate_series(1, {expired}) g)")
     t = time.monotonic()
     out = tool(args, coord, "store", "sweep")
     sweep_ms = (time.monotonic() - t) * 1000
     bench.log(f"sweep command: {out.strip()} (wall {sweep_ms:.0f} ms including connecting)")
     # (2) the in-function sweep, on the same tenth expired again.
-    coord.psql("store", f"INSERT INTO web.session SELECT md5(g::text), 'x', now() - interval '1 minute' "
-                        f"FROM generate_series(1, {expired}) g")
+    coord.psql("store", f"INSERT INTO web.session SELECT g::text, 'x', now() - interval '1 minute' "
+                        f"FROM generate_series(1, {expired}) g ON CONFLICT (sess_id) DO UPDATE SET expiration = excluded.expiration")
     coord.psql("store", SWEEPING_SET)
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
-        f.write("\\set id random(1, :n)\nSELECT web.set_session_data_sweeping(md5(:id::text), :data, "
+        f.write("\\set id random(1, :n)\nSELECT web.set_session_data_sweeping(:id, :data, "
                 "now() + interval '1 day');\n")
         script = f.name
     try:
@@ -193,10 +205,10 @@ def run_bench(args, nodes):
         print(f"| {label} | {tps:.0f} | {lat:.3f} | {cpu:.0f} |")
     print(f"| Citus, set with in-shard sweep (prototype) | {tps_sw:.0f} | {lat_sw:.3f} | {cpu_sw:.0f} |")
     print()
-    print("| call through the coordinator | remote commands |")
-    print("|---|---|")
-    for call, k in remote.items():
-        print(f"| `{call}` | {k} |")
+    print("| call through the coordinator (prepared, generic plan) | remote commands | the first one |")
+    print("|---|---|---|")
+    for call, (k, first) in remote.items():
+        print(f"| `{call}` | {k} | `{first}` |")
     print()
     print(f"sweep command: {out.strip()} ({sweep_ms:.0f} ms wall, connecting included); "
           f"in-shard sweep left {left} of {expired} expired rows after {args.seconds} s of set-only traffic")
