@@ -545,6 +545,35 @@ mod tests {
                 if s.locks_table() { "table lock" } else { "" }
             ));
         }
+        doc.push_str(
+            "\n## On Citus\n\nRegistered only when the database has the citus extension \
+             (docs/contract.md, \"On Citus\"; src/contract/citus.rs). These checks replace \
+             `role.owner`, `trigger` and the checks of `remove_expired`:\n\n\
+             | check | what it proves | repaired by |\n|---|---|---|\n",
+        );
+        let single: Vec<String> = checks().into_iter().map(|c| c.name).collect();
+        for c in checks_for(Flavour::Citus) {
+            if single.contains(&c.name) {
+                continue;
+            }
+            doc.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                c.name,
+                c.description,
+                c.repairs
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        doc.push_str("\nThe steps on Citus, in the order they run: ");
+        let order: Vec<String> = steps_for(Flavour::Citus)
+            .iter()
+            .map(|s| format!("`{}`", s.name))
+            .collect();
+        doc.push_str(&order.join(", "));
+        doc.push_str(".\n");
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/checks.md");
         if std::env::var_os("UPDATE_DOCS").is_some() {
             std::fs::write(path, &doc).unwrap();

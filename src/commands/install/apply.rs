@@ -225,15 +225,17 @@ fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outco
     if rows == 0 {
         return Ok(());
     }
+    let pause = rows as f64 / 100_000.0 * LOCKED_PER_100K_SESSIONS;
     Err(Error::Refused(format!(
-        "{}.session holds {rows} session(s) in a table that is not distributed yet; distributing it copies them to the workers and locks the table against reads and writes until install commits ({CONVERSION_COST}): run install --distribute when the store may pause that long; nothing was changed",
+        "{}.session holds {rows} session(s) in a table that is not distributed yet; distributing it copies them to the workers and locks the table against reads and writes until install commits, about {pause:.1} s (measured {LOCKED_PER_100K_SESSIONS} s per 100 000 sessions): run install --distribute when the store may pause that long; nothing was changed",
         names.schema
     )))
 }
 
-/// What converting costs, as measured by tests/citus.rs on the test machine (docs/scale-out.md).
-const CONVERSION_COST: &str =
-    "measured: about 1.5 s per 100 000 sessions on 2 cores, plus the rest of the install";
+/// How long the session table stayed locked while install --distribute converted 100 000
+/// sessions: the longest a reader waited, in tests/citus.rs on 2 shared cores
+/// (docs/scale-out.md; 1.9 to 2.6 s over three runs).
+const LOCKED_PER_100K_SESSIONS: f64 = 2.5;
 
 /// The functions connect-pg 1.1.x's installer left outside the schema (correct_web() and its
 /// pgTAP suite, usually in public), which install reports and leaves alone
