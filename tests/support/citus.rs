@@ -9,7 +9,7 @@
 //! role, and finds the password in pg_dist_authinfo (which it copies to the workers).
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use rand::distr::{Alphanumeric, SampleString};
 
@@ -80,6 +80,10 @@ impl Citus {
 
     /// The citus extension on every node of `db`, the workers registered on the coordinator.
     pub fn enable(&self, db: &TestDb) {
+        // One database at a time: two citus_add_node of the same worker from two databases at
+        // once fail now and then ("failure on connection marked as essential").
+        static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         let name = db.name();
         for w in self.workers {
             w.admin(name)
