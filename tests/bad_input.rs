@@ -595,7 +595,10 @@ fn someone_elses_login_is_refused() {
         &db,
         &["install", "--role", &bob],
         REFUSED,
-        &[&format!("role {bob} already exists"), "owns table public.bob_data"],
+        &[
+            &format!("role {bob} already exists"),
+            "owns table public.bob_data",
+        ],
     );
     refused_unchanged(
         &db,

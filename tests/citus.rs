@@ -70,7 +70,9 @@ fn assert_distributed(store: &Store) {
             format!("{s}.count_sessions() arg=- colocated=false"),
             format!("{s}.destroy_session(text) arg=0 colocated=true"),
             format!("{s}.get_session_data(text) arg=0 colocated=true"),
-            format!("{s}.set_session_data(text,text,timestamp with time zone) arg=0 colocated=true"),
+            format!(
+                "{s}.set_session_data(text,text,timestamp with time zone) arg=0 colocated=true"
+            ),
         ]
     );
 }
@@ -79,11 +81,17 @@ fn assert_distributed(store: &Store) {
 fn fresh_install_makes_the_distributed_store_and_a_second_install_changes_nothing() {
     let store = store("citus_fresh");
     let version = store.db.query_strings("SHOW server_version_num");
-    assert!(version[0].starts_with(&CITUS_MAJOR.to_string()), "{version:?}");
+    assert!(
+        version[0].starts_with(&CITUS_MAJOR.to_string()),
+        "{version:?}"
+    );
     let first = store.cli(&["install"]);
     first.assert_code(0);
     for step in ["citus.role.owner", "citus.table", "citus.functions"] {
-        assert!(first.stdout.contains(&format!("applied {step} ")), "{first}");
+        assert!(
+            first.stdout.contains(&format!("applied {step} ")),
+            "{first}"
+        );
     }
     assert_distributed(&store);
     let triggers = store.db.query_strings(&store.render(
@@ -95,7 +103,10 @@ fn fresh_install_makes_the_distributed_store_and_a_second_install_changes_nothin
     let before = (store.db.snapshot(), distribution(&store));
     let second = store.cli(&["install"]);
     second.assert_code(0);
-    assert!(second.stdout.contains("Nothing to do: all 62 checks pass"), "{second}");
+    assert!(
+        second.stdout.contains("Nothing to do: all 62 checks pass"),
+        "{second}"
+    );
     assert_eq!((store.db.snapshot(), distribution(&store)), before);
 
     let status = store.cli(&["status"]);
@@ -123,7 +134,8 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
         ))
         .expect("prepare");
     for i in 0..1000 {
-        app.execute(&set, &[&format!("sess-{i}")]).expect("set_session_data as the app");
+        app.execute(&set, &[&format!("sess-{i}")])
+            .expect("set_session_data as the app");
     }
     let per_worker = rows_per_worker(&store);
     let ports: Vec<u16> = citus().workers.iter().map(|w| w.port()).collect();
@@ -142,7 +154,10 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
     };
     assert_eq!(count(&mut app), 1000);
     let got: Vec<String> = app
-        .query(&store.render("SELECT {schema}.get_session_data('sess-7')"), &[])
+        .query(
+            &store.render("SELECT {schema}.get_session_data('sess-7')"),
+            &[],
+        )
         .expect("get")
         .iter()
         .map(|r| r.get(0))
@@ -150,19 +165,23 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
     assert_eq!(got, ["data of sess-7"]);
 
     // Written already expired: not returned, not counted, and gone after the write.
-    app.batch_execute(&store.render(
-        "SELECT {schema}.set_session_data('sess-7', 'x', now() - interval '1 second')",
-    ))
+    app.batch_execute(
+        &store
+            .render("SELECT {schema}.set_session_data('sess-7', 'x', now() - interval '1 second')"),
+    )
     .expect("set expired");
     assert!(app
-        .query(&store.render("SELECT {schema}.get_session_data('sess-7')"), &[])
+        .query(
+            &store.render("SELECT {schema}.get_session_data('sess-7')"),
+            &[]
+        )
         .expect("get")
         .is_empty());
     assert_eq!(count(&mut app), 999);
     assert_eq!(
-        store.db.query_strings(&store.render(
-            "SELECT count(*) FROM {schema}.session WHERE sess_id = 'sess-7'"
-        )),
+        store.db.query_strings(
+            &store.render("SELECT count(*) FROM {schema}.session WHERE sess_id = 'sess-7'")
+        ),
         ["0"]
     );
     app.batch_execute(&store.render("SELECT {schema}.destroy_session('sess-8')"))
@@ -174,14 +193,22 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
     store.sql("UPDATE {schema}.session SET expiration = now() - interval '1 minute' WHERE sess_id LIKE 'sess-1__'");
     assert_eq!(count(&mut app), 898);
     assert!(app
-        .query(&store.render("SELECT {schema}.get_session_data('sess-150')"), &[])
+        .query(
+            &store.render("SELECT {schema}.get_session_data('sess-150')"),
+            &[]
+        )
         .expect("get")
         .is_empty());
     let swept = store.cli(&["sweep"]);
     swept.assert_code(0);
-    assert!(swept.stdout.contains("Swept 100 expired session(s)"), "{swept}");
+    assert!(
+        swept.stdout.contains("Swept 100 expired session(s)"),
+        "{swept}"
+    );
     assert_eq!(
-        store.db.query_strings(&store.render("SELECT count(*) FROM {schema}.session")),
+        store
+            .db
+            .query_strings(&store.render("SELECT count(*) FROM {schema}.session")),
         ["898"]
     );
 
@@ -191,7 +218,11 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
     let mut admin = store
         .db
         .cluster()
-        .config(store.db.name(), "postgres", store.db.cluster().superuser_password())
+        .config(
+            store.db.name(),
+            "postgres",
+            store.db.cluster().superuser_password(),
+        )
         .notice_callback(move |n| sink.lock().unwrap().push(n.message().to_string()))
         .connect(postgres::NoTls)
         .expect("connect");
@@ -232,10 +263,20 @@ fn converting_a_single_node_store_needs_distribute_and_keeps_100k_sessions() {
     refused.assert_code(4);
     let line = refused.stderr.trim();
     assert_eq!(line.lines().count(), 1, "{refused}");
-    for part in ["100000 session(s)", "--distribute", "locks the table", "about 2.5 s", "nothing was changed"] {
+    for part in [
+        "100000 session(s)",
+        "--distribute",
+        "locks the table",
+        "about 2.5 s",
+        "nothing was changed",
+    ] {
         assert!(line.contains(part), "{part}: {refused}");
     }
-    assert_eq!(store.db.snapshot(), snapshot, "the refused install changed something");
+    assert_eq!(
+        store.db.snapshot(),
+        snapshot,
+        "the refused install changed something"
+    );
     assert!(distribution(&store).is_empty());
 
     // A reader polls one session while the conversion runs: the longest it waited is how
@@ -265,18 +306,27 @@ fn converting_a_single_node_store_needs_distribute_and_keeps_100k_sessions() {
     eprintln!(
         "[citus] converting 100000 sessions: install --distribute took {took:?}, a reader waited at most {longest_wait:?}"
     );
-    assert!(converted.stdout.contains("applied citus.trigger "), "{converted}");
-    assert!(converted.stdout.contains("applied citus.table "), "{converted}");
+    assert!(
+        converted.stdout.contains("applied citus.trigger "),
+        "{converted}"
+    );
+    assert!(
+        converted.stdout.contains("applied citus.table "),
+        "{converted}"
+    );
 
     assert_distributed(&store);
-    assert_eq!(store.db.query_strings(&store.render(fingerprint)), rows_before);
+    assert_eq!(
+        store.db.query_strings(&store.render(fingerprint)),
+        rows_before
+    );
     let per_worker = rows_per_worker(&store);
     assert_eq!(per_worker.len(), 2, "{per_worker:?}");
     assert_eq!(per_worker.iter().map(|(_, n)| n).sum::<i64>(), 100000);
     // The coordinator's local copy was truncated, not left behind on disk.
-    let local = store.db.query_strings(&store.render(
-        "SELECT pg_relation_size('{schema}.session')",
-    ));
+    let local = store
+        .db
+        .query_strings(&store.render("SELECT pg_relation_size('{schema}.session')"));
     assert_eq!(local, ["0"]);
     store.cli(&["verify"]).assert_code(0);
 }
@@ -311,8 +361,14 @@ fn drift_in_the_distribution_fails_verify_and_install_repairs_it() {
 
     let repaired = store.cli(&["install"]);
     repaired.assert_code(0);
-    assert!(repaired.stdout.contains("applied citus.functions "), "{repaired}");
-    assert!(repaired.stdout.contains("applied citus.role.owner "), "{repaired}");
+    assert!(
+        repaired.stdout.contains("applied citus.functions "),
+        "{repaired}"
+    );
+    assert!(
+        repaired.stdout.contains("applied citus.role.owner "),
+        "{repaired}"
+    );
     assert_distributed(&store);
     store.cli(&["verify"]).assert_code(0);
     let n: i32 = app
@@ -329,9 +385,10 @@ fn the_application_role_gets_nothing_more_on_any_node() {
     install.assert_code(0);
     let store = with_app_login(store);
     let (mut app, _) = store.app();
-    app.batch_execute(&store.render(
-        "SELECT {schema}.set_session_data('h-1', 'secret', now() + interval '1 hour')",
-    ))
+    app.batch_execute(
+        &store
+            .render("SELECT {schema}.set_session_data('h-1', 'secret', now() + interval '1 hour')"),
+    )
     .expect("set");
 
     let denied = |client: &mut postgres::Client, sql: &str| {
@@ -355,7 +412,10 @@ fn the_application_role_gets_nothing_more_on_any_node() {
             .config(store.db.name(), &store.role, &pw)
             .connect(postgres::NoTls)
             .expect("the application role logs in to the worker");
-        denied(&mut on_worker, &store.render("SELECT * FROM {schema}.session"));
+        denied(
+            &mut on_worker,
+            &store.render("SELECT * FROM {schema}.session"),
+        );
         let local = citus::query_on(
             w,
             store.db.name(),
@@ -374,9 +434,10 @@ fn the_application_role_gets_nothing_more_on_any_node() {
     }
 
     // The owner's password (from pg_dist_authinfo) is printed nowhere and logged nowhere.
-    let secret = store.db.query_strings(&store.render(
-        "SELECT substr(authinfo, 10) FROM pg_dist_authinfo WHERE rolename = '{owner}'",
-    ));
+    let secret =
+        store.db.query_strings(&store.render(
+            "SELECT substr(authinfo, 10) FROM pg_dist_authinfo WHERE rolename = '{owner}'",
+        ));
     assert_eq!(secret.len(), 1);
     assert!(secret[0].len() >= 64, "{secret:?}");
     assert!(!install.stdout.contains(&secret[0]) && !install.stderr.contains(&secret[0]));
@@ -414,7 +475,9 @@ fn connect_pg_1_1_5_works_through_the_coordinator() {
         .expect("authinfo for nodepg");
     crate::e2e_connect_pg::assert_driver_works(&db, password);
     assert_eq!(
-        db.query_strings("SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'web.session'::regclass"),
+        db.query_strings(
+            "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'web.session'::regclass"
+        ),
         ["1"]
     );
 }
@@ -445,16 +508,19 @@ fn roles_made_by_an_install_into_another_database_reach_the_workers() {
             })
             .collect()
     };
-    assert!(on_workers(&store.owner).is_empty(), "the premise: the workers lack the roles");
+    assert!(
+        on_workers(&store.owner).is_empty(),
+        "the premise: the workers lack the roles"
+    );
 
     let store = with_app_login(store.installed());
     assert_eq!(on_workers(&store.role), ["true", "true"]);
     assert_eq!(on_workers(&store.owner), ["true", "true"]);
     store.cli(&["verify"]).assert_code(0);
     let (mut app, _) = store.app();
-    app.batch_execute(&store.render(
-        "SELECT {schema}.set_session_data('r-1', 'x', now() + interval '1 hour')",
-    ))
+    app.batch_execute(
+        &store.render("SELECT {schema}.set_session_data('r-1', 'x', now() + interval '1 hour')"),
+    )
     .expect("set through the coordinator");
     let n: i32 = app
         .query_one(&store.render("SELECT {schema}.count_sessions()"), &[])

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 
 use crate::contract::template;
+use crate::db;
 use crate::error::{Error, Result};
 use crate::names::Names;
 
@@ -23,14 +24,7 @@ pub fn sweep(client: &mut Client, names: &Names, lock_timeout: Duration) -> Resu
         &[("schema", &names.schema)],
     )?;
     let start = Instant::now();
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::from_db("starting the transaction", &e))?;
-    tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = {}",
-        lock_timeout.as_millis().max(1)
-    ))
-    .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    let mut tx = db::transaction_with_lock_timeout(client, lock_timeout)?;
     let deleted = tx.execute(sql.as_str(), &[]).map_err(|e| {
         match Error::from_db(&format!("sweeping {}.session", names.schema), &e) {
             Error::LockTimeout(m) => Error::LockTimeout(format!(

@@ -7,19 +7,13 @@ use std::time::Duration;
 use postgres::Client;
 
 use crate::contract::checks::{self, Outcome, PgTap};
+use crate::db;
 use crate::error::{Error, Result};
 use crate::names::Names;
 
 pub fn verify(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Outcome> {
     let server = checks::server(client)?;
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::from_db("starting the transaction", &e))?;
-    tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = {}",
-        lock_timeout.as_millis().max(1)
-    ))
-    .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    let mut tx = db::transaction_with_lock_timeout(client, lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let outcome = checks::run(&mut tx, names, &pgtap, server.flavour())?;
     tx.rollback()

@@ -518,8 +518,8 @@ mod tests {
              its name appears in `verify` and `install` output. When it fails, `install` runs its repair steps.\n\n\
              | check | what it proves | repaired by |\n|---|---|---|\n",
         );
-        for c in checks() {
-            doc.push_str(&format!(
+        let row = |c: &Check| {
+            format!(
                 "| `{}` | {} | {} |\n",
                 c.name,
                 c.description,
@@ -528,7 +528,10 @@ mod tests {
                     .map(|r| format!("`{r}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            )
+        };
+        for c in checks() {
+            doc.push_str(&row(&c));
         }
         doc.push_str(
             "\n## Steps, in the order they run\n\nEach is one idempotent SQL file under `sql/steps/`, named after the step; \
@@ -553,19 +556,9 @@ mod tests {
         );
         let single: Vec<String> = checks().into_iter().map(|c| c.name).collect();
         for c in checks_for(Flavour::Citus) {
-            if single.contains(&c.name) {
-                continue;
+            if !single.contains(&c.name) {
+                doc.push_str(&row(&c));
             }
-            doc.push_str(&format!(
-                "| `{}` | {} | {} |\n",
-                c.name,
-                c.description,
-                c.repairs
-                    .iter()
-                    .map(|r| format!("`{r}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
         }
         doc.push_str("\nThe steps on Citus, in the order they run: ");
         let order: Vec<String> = steps_for(Flavour::Citus)

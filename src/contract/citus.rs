@@ -8,14 +8,41 @@
 
 use crate::contract::catalog::{check, check_sql, checks_of, step_sql, Check, Function, Step};
 use crate::contract::catalog::{FUNCTIONS, STEPS};
+use crate::contract::template::function_body;
+use std::sync::OnceLock;
 
-static SET_SESSION_DATA: Function = Function {
-    name: "set_session_data",
-    args: &["text", "text", "timestamp with time zone"],
-    result: "void",
-    step: "citus.function.set_session_data",
-    step_sql: step_sql!("citus.function.set_session_data"),
-};
+/// set_session_data on Citus: the single-node step with the body of
+/// sql/steps/citus.function.set_session_data.sql, and that file's comment first.
+fn set_session_data() -> &'static Function {
+    static F: OnceLock<Function> = OnceLock::new();
+    F.get_or_init(|| {
+        let single = FUNCTIONS
+            .iter()
+            .find(|f| f.step == "function.set_session_data")
+            .unwrap_or_else(|| unreachable!("set_session_data is in FUNCTIONS"));
+        let own = step_sql!("citus.function.set_session_data");
+        let header = &own[..own.find("$body$").unwrap_or(0)];
+        let sql = match (function_body(single.step_sql), function_body(own)) {
+            (Some(theirs), Some(ours)) => {
+                format!("{header}{}", single.step_sql.replacen(theirs, ours, 1))
+            }
+            _ => unreachable!("both set_session_data files hold a $body$"),
+        };
+        Function {
+            step: "citus.function.set_session_data",
+            step_sql: Box::leak(sql.into_boxed_str()),
+            ..*single
+        }
+    })
+}
+
+fn set_session_data_step() -> &'static Step {
+    static S: OnceLock<Step> = OnceLock::new();
+    S.get_or_init(|| Step {
+        name: "citus.function.set_session_data",
+        sql: set_session_data().step_sql,
+    })
+}
 
 /// The functions distributed by their `sessid` argument (the others run on the coordinator).
 pub const DISTRIBUTED: &[&str] = &["set_session_data", "get_session_data", "destroy_session"];
@@ -31,10 +58,6 @@ static OWN_STEPS: &[Step] = &[
         sql: step_sql!("citus.trigger"),
     },
     Step {
-        name: "citus.function.set_session_data",
-        sql: step_sql!("citus.function.set_session_data"),
-    },
-    Step {
         name: "citus.table",
         sql: step_sql!("citus.table"),
     },
@@ -45,6 +68,9 @@ static OWN_STEPS: &[Step] = &[
 ];
 
 fn own(name: &str) -> &'static Step {
+    if name == "citus.function.set_session_data" {
+        return set_session_data_step();
+    }
     OWN_STEPS
         .iter()
         .find(|s| s.name == name)
@@ -66,7 +92,7 @@ pub fn functions() -> Vec<&'static Function> {
         .filter(|f| replace(f.step).is_some())
         .map(|f| {
             if f.step == "function.set_session_data" {
-                &SET_SESSION_DATA
+                set_session_data()
             } else {
                 f
             }
@@ -157,7 +183,9 @@ mod tests {
         let single = names(&catalog::checks_for(Flavour::Single));
         let citus = names(&checks());
         assert!(single.contains(&"trigger".to_string()));
-        assert!(!citus.iter().any(|n| n == "trigger" || n.contains("remove_expired")));
+        assert!(!citus
+            .iter()
+            .any(|n| n == "trigger" || n.contains("remove_expired")));
         assert!(!citus.contains(&"role.owner".to_string()));
         for n in [
             "citus.trigger",
@@ -168,7 +196,10 @@ mod tests {
             "citus.function.destroy_session",
         ] {
             assert!(citus.contains(&n.to_string()), "{n} missing");
-            assert!(!single.contains(&n.to_string()), "{n} leaked into the single-node catalog");
+            assert!(
+                !single.contains(&n.to_string()),
+                "{n} leaked into the single-node catalog"
+            );
         }
     }
 
@@ -178,7 +209,11 @@ mod tests {
         let checks = checks();
         for c in &checks {
             for r in &c.repairs {
-                assert!(steps.iter().any(|s| s.name == *r), "{} names unknown step {r}", c.name);
+                assert!(
+                    steps.iter().any(|s| s.name == *r),
+                    "{} names unknown step {r}",
+                    c.name
+                );
             }
         }
         for s in &steps {
@@ -193,7 +228,12 @@ mod tests {
     #[test]
     fn steps_run_in_dependency_order() {
         let order: Vec<&str> = steps().iter().map(|s| s.name).collect();
-        let at = |n: &str| order.iter().position(|s| *s == n).unwrap_or_else(|| panic!("{n}"));
+        let at = |n: &str| {
+            order
+                .iter()
+                .position(|s| *s == n)
+                .unwrap_or_else(|| panic!("{n}"))
+        };
         assert!(at("role.owner") < at("citus.role.owner"));
         assert!(at("citus.trigger") < at("citus.table"));
         assert!(at("function.destroy_session") < at("citus.functions"));
@@ -210,6 +250,9 @@ mod tests {
         let set = f.iter().find(|f| f.name == "set_session_data").unwrap();
         assert_eq!(set.step, "citus.function.set_session_data");
         let body = crate::contract::template::function_body(set.step_sql).unwrap();
-        assert!(body.contains("expire < now()") && body.contains("DELETE"), "{body}");
+        assert!(
+            body.contains("expire < now()") && body.contains("DELETE"),
+            "{body}"
+        );
     }
 }

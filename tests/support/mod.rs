@@ -23,10 +23,10 @@ mod standby;
 mod store;
 mod tls;
 
+pub use citus::CITUS_MAJOR;
 pub use cluster::{
     cluster, cluster_of_major, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster,
 };
-pub use citus::CITUS_MAJOR;
 pub use db::TestDb;
 pub use golden::assert_snapshot;
 pub use run::{bin, failing_checks, run, run_with_stdin, Run};

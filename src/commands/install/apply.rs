@@ -206,10 +206,7 @@ fn roles_on_workers(tx: &mut Transaction, names: &Names) -> Result<()> {
 /// only when asked (`--distribute`): create_distributed_table copies every row to the workers
 /// while the install holds the table, so the store stops for that long.
 fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outcome) -> Result<()> {
-    let needs_distribution = before
-        .failing()
-        .iter()
-        .any(|c| c.name == "citus.table");
+    let needs_distribution = before.failing().iter().any(|c| c.name == "citus.table");
     let table_exists = before.results.iter().any(|c| c.name == "table" && c.passed);
     if !needs_distribution || !table_exists {
         return Ok(());

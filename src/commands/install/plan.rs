@@ -40,7 +40,10 @@ mod tests {
             failing("role.owner"),
         ];
         let refs: Vec<&CheckResult> = f.iter().collect();
-        let names: Vec<_> = plan(&refs, Flavour::Single).iter().map(|s| s.name).collect();
+        let names: Vec<_> = plan(&refs, Flavour::Single)
+            .iter()
+            .map(|s| s.name)
+            .collect();
         assert_eq!(names, ["role.owner", "function.count_sessions", "grants"]);
     }
 
@@ -53,7 +56,10 @@ mod tests {
     fn a_missing_index_plans_only_the_index() {
         let f = [failing("expire_idx")];
         let refs: Vec<&CheckResult> = f.iter().collect();
-        let names: Vec<_> = plan(&refs, Flavour::Single).iter().map(|s| s.name).collect();
+        let names: Vec<_> = plan(&refs, Flavour::Single)
+            .iter()
+            .map(|s| s.name)
+            .collect();
         assert_eq!(names, ["expire_idx"]);
     }
 }
