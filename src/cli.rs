@@ -19,7 +19,8 @@ Exit codes:
      (uninstall: the roles own or hold other objects, or the schema holds foreign objects)
   5  missing prerequisite: no pgTAP on the server, or a PostgreSQL older than 13
   6  lock timeout: another session held a needed lock too long; nothing was changed
-  7  server error mid-run (connection lost, restart); nothing was committed";
+  7  server error mid-run (connection lost, restart); nothing was committed
+  8  internal error: a bug in connect-pg-admin (please report it); nothing was committed";
 
 #[derive(Parser, Debug)]
 #[command(

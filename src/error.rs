@@ -25,6 +25,23 @@ pub mod exit {
     /// The server failed mid-run (connection lost, restart, unexpected SQL error); the
     /// transaction was rolled back.
     pub const SERVER: i32 = 7;
+    /// A bug in the tool itself: a SQL file that does not render, pgTAP output it cannot
+    /// read, a man page that does not render. Not the server's fault, and not the user's.
+    pub const INTERNAL: i32 = 8;
+
+    /// The exit code of a run that ended without an error: 1 when the checks fail (verify
+    /// found differences; install rolled back), else the code of a failed --check-login (the
+    /// password was set and committed, logging in with it did not work), else 0.
+    pub fn verdict(
+        checks_pass: bool,
+        login: Option<&std::result::Result<(), super::Error>>,
+    ) -> i32 {
+        match login {
+            _ if !checks_pass => CHECKS_FAILED,
+            Some(Err(e)) => e.exit_code(),
+            _ => OK,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -41,6 +58,9 @@ pub enum Error {
     LockTimeout(String),
     /// The server failed during the run.
     Server(String),
+    /// A bug in connect-pg-admin (a template, the TAP it reads back, the man page): what went
+    /// wrong, without the "internal error" framing that Display adds.
+    Internal(String),
 }
 
 impl Error {
@@ -52,6 +72,7 @@ impl Error {
             Error::Prerequisite(_) => exit::PREREQUISITE,
             Error::LockTimeout(_) => exit::LOCK_TIMEOUT,
             Error::Server(_) => exit::SERVER,
+            Error::Internal(_) => exit::INTERNAL,
         }
     }
 
@@ -108,6 +129,11 @@ impl fmt::Display for Error {
             Error::Connection { target, reason } => {
                 write!(f, "could not connect to {target}: {reason}")
             }
+            Error::Internal(m) => write!(
+                f,
+                "internal error in connect-pg-admin {}: {m}; nothing was committed: please report it with the command line that led to it",
+                env!("CARGO_PKG_VERSION")
+            ),
         }
     }
 }
@@ -115,3 +141,43 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_have_their_own_code_and_say_it_is_a_bug() {
+        let e = Error::Internal("SQL variable :x has no value".into());
+        assert_eq!(e.exit_code(), exit::INTERNAL);
+        let others = [
+            Error::Usage(String::new()),
+            Error::Connection {
+                target: String::new(),
+                reason: String::new(),
+            },
+            Error::Refused(String::new()),
+            Error::Prerequisite(String::new()),
+            Error::LockTimeout(String::new()),
+            Error::Server(String::new()),
+        ];
+        assert!(others.iter().all(|o| o.exit_code() != exit::INTERNAL));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("internal error in connect-pg-admin "),
+            "{text}"
+        );
+        assert!(text.contains("SQL variable :x has no value"), "{text}");
+        assert!(text.contains("please report it"), "{text}");
+        assert!(!text.contains('\n'), "{text}");
+    }
+
+    #[test]
+    fn a_template_and_a_tap_stream_the_tool_cannot_read_are_internal_errors() {
+        let e = crate::contract::template::render("SELECT :'nope'", &[]).unwrap_err();
+        assert_eq!(e.exit_code(), exit::INTERNAL, "{e}");
+        let checks = crate::contract::catalog::checks();
+        let e = crate::contract::checks::parse("ok 1\nok 2\n", &checks[..1]).unwrap_err();
+        assert_eq!(e.exit_code(), exit::INTERNAL, "{e}");
+    }
+}

@@ -15,23 +15,37 @@ mod report;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::commands::install::apply;
-use crate::commands::{set_password, status, sweep, uninstall, verify};
+use crate::commands::{install, set_password, status, sweep, uninstall, verify};
 use crate::contract::checks;
 use crate::error::{exit, Error, Result};
 use crate::names::Names;
 
 fn main() {
-    report::start_clock();
+    // timings.total_ms counts from here.
+    let started = std::time::Instant::now();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => parse_error(e),
     };
     report::set_color(cli.color);
-    let code = match run(&cli) {
+    let mut ctx = report::Context::new(
+        report::Run {
+            command: command_name(&cli.command),
+            target: String::new(),
+            schema: cli.schema.clone(),
+            role: cli.role.clone(),
+            started,
+        },
+        report::Style {
+            format: cli.format,
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+        },
+    );
+    let code = match run(&cli, &mut ctx) {
         Ok(code) => code,
         Err(e) => {
-            report::fatal(&e);
+            ctx.fatal(&e);
             e.exit_code()
         }
     };
@@ -68,13 +82,13 @@ fn parse_error(e: clap::Error) -> ! {
         .find_map(|l| l.trim().strip_prefix("[possible values: "))
         .map(|v| format!(" (possible values: {})", v.trim_end_matches(']')))
         .unwrap_or_default();
-    report::fatal(&Error::Usage(format!(
+    report::error(&Error::Usage(format!(
         "{message}{possible}; see '{command} --help'"
     )));
     std::process::exit(exit::USAGE);
 }
 
-fn run(cli: &Cli) -> Result<i32> {
+fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
     match &cli.command {
         Command::Completions(args) => {
             report::completions(args.shell);
@@ -87,18 +101,9 @@ fn run(cli: &Cli) -> Result<i32> {
         _ => {}
     }
     let names = Names::new(&cli.schema, &cli.role)?;
-    let style = report::Style {
-        format: cli.format,
-        quiet: cli.quiet,
-        verbose: cli.verbose,
-    };
     let settings = connection::Settings::resolve(&cli.connect)?;
-    report::begin(
-        command_name(&cli.command),
-        settings.redacted(),
-        &names,
-        cli.format,
-    );
+    ctx.set_target(settings.redacted());
+    let style = ctx.style;
     // set-password (and install --password-prompt) may prompt at the terminal: no spinner
     // over the prompt.
     let prompts = match &cli.command {
@@ -119,45 +124,22 @@ fn run(cli: &Cli) -> Result<i32> {
         Command::Verify(args) => {
             let outcome = verify::verify(&mut client, &names, args.lock_timeout)?;
             drop(progress);
-            report::verify(&outcome, style);
-            Ok(if outcome.all_pass() {
-                exit::OK
-            } else {
-                exit::CHECKS_FAILED
-            })
+            ctx.verify(&outcome);
+            Ok(exit::verdict(outcome.all_pass(), None))
         }
         Command::Install(args) => {
-            let opts = apply::Options {
-                dry_run: args.dry_run,
-                lock_timeout: args.lock_timeout,
-                lock_retries: args.lock_retries,
-                wait: args.wait,
-                distribute: args.distribute,
-            };
-            let (result, password) = set_password::install(
-                &mut client,
-                &settings,
-                &names,
-                &opts,
-                &args.password,
-                &|msg| progress.set(msg),
-            )?;
+            let done = install::run(&mut client, &settings, &names, args, &|msg| {
+                progress.set(msg)
+            })?;
             drop(progress);
-            report::install_with_password(&result, password.as_ref(), style);
-            // Only a note: the install is over whatever this finds, or fails to read.
-            let leftovers = apply::legacy_leftovers(&mut client, &names).unwrap_or_default();
-            report::legacy_leftovers(&leftovers, style);
-            Ok(match (result, password) {
-                (apply::Installed::RolledBack { .. }, _) => exit::CHECKS_FAILED,
-                (_, Some(password)) => password.exit_code(),
-                _ => exit::OK,
-            })
+            ctx.install(&done);
+            Ok(done.exit_code())
         }
         Command::SetPassword(args) => {
             let outcome =
                 set_password::set_password(&mut client, &settings, &names, &args.password)?;
-            report::password(&outcome, style);
-            Ok(outcome.exit_code())
+            ctx.password(&outcome);
+            Ok(exit::verdict(true, outcome.login.as_ref()))
         }
         Command::Status => {
             let server = checks::server(&mut client).ok();
@@ -168,16 +150,16 @@ fn run(cli: &Cli) -> Result<i32> {
                 server.as_ref(),
             )?;
             drop(progress);
-            report::status(&status, style);
+            ctx.status(&status);
             Ok(exit::OK)
         }
         Command::Sweep(args) => {
             let swept = sweep::sweep(&mut client, &names, args.lock_timeout)?;
             drop(progress);
-            report::sweep(&swept, style);
+            ctx.sweep(&swept);
             Ok(exit::OK)
         }
-        Command::Uninstall(args) => run_uninstall(&mut client, &names, args, style, progress),
+        Command::Uninstall(args) => run_uninstall(&mut client, &names, args, ctx, progress),
         Command::Completions(_) | Command::Man => Ok(exit::OK),
     }
 }
@@ -188,10 +170,10 @@ fn run_uninstall(
     client: &mut postgres::Client,
     names: &Names,
     args: &cli::UninstallArgs,
-    style: report::Style,
+    ctx: &report::Context,
     progress: report::Progress,
 ) -> Result<i32> {
-    if matches!(style.format, cli::Format::Tap | cli::Format::Junit) {
+    if matches!(ctx.style.format, cli::Format::Tap | cli::Format::Junit) {
         return Err(Error::Usage(
             "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)".into(),
         ));
@@ -200,7 +182,7 @@ fn run_uninstall(
     let plan = uninstall::inspect(client, names)?;
     drop(progress);
     if args.dry_run {
-        report::uninstall(&plan, false, style);
+        ctx.uninstall(&plan, false);
         return Ok(if plan.blockers().is_empty() {
             exit::OK
         } else {
@@ -208,7 +190,7 @@ fn run_uninstall(
         });
     }
     if plan.nothing_to_do() {
-        report::uninstall(&plan, true, style);
+        ctx.uninstall(&plan, true);
         return Ok(exit::OK);
     }
     uninstall::refuse_if_blocked(&plan)?;
@@ -229,10 +211,10 @@ fn run_uninstall(
             }
         }
     }
-    let progress = report::Progress::start("dropping", style);
+    let progress = report::Progress::start("dropping", ctx.style);
     let done = uninstall::uninstall(client, names, args.lock_timeout)?;
     drop(progress);
-    report::uninstall(&done, true, style);
+    ctx.uninstall(&done, true);
     Ok(exit::OK)
 }
 

@@ -591,27 +591,17 @@ fn someone_elses_login_is_refused() {
              GRANT pg_monitor TO {dave};"
         ))
         .expect("set up");
-    refused_unchanged(
-        &db,
-        &["install", "--role", &bob],
-        REFUSED,
-        &[
-            &format!("role {bob} already exists"),
-            "owns table public.bob_data",
-        ],
-    );
-    refused_unchanged(
-        &db,
-        &["install", "--role", &carol],
-        REFUSED,
-        &["holds privileges on table public.reports"],
-    );
-    refused_unchanged(
-        &db,
-        &["install", "--role", &dave],
-        REFUSED,
-        &["is a member of pg_monitor"],
-    );
+    let bob_exists = format!("role {bob} already exists");
+    for (role, expected) in [
+        (&bob, [bob_exists.as_str(), "owns table public.bob_data"]),
+        (
+            &carol,
+            ["already exists", "holds privileges on table public.reports"],
+        ),
+        (&dave, ["already exists", "is a member of pg_monitor"]),
+    ] {
+        refused_unchanged(&db, &["install", "--role", role], REFUSED, &expected);
+    }
 }
 
 #[test]

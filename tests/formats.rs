@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{assert_snapshot, bin, cluster, run, Run, TestDb};
+use crate::support::{assert_snapshot, bin, cluster, failing_in_json, run, Run, TestDb};
 
 const FORMATS: &[&str] = &["human", "tap", "json", "junit"];
 
@@ -179,13 +179,7 @@ fn verify_in_every_format_on_a_passing_and_a_failing_database() {
                     assert_eq!(v["command"], "verify");
                     assert_eq!(v["outcome"], verdict);
                     assert_eq!(v["schema"], schema);
-                    let failing: Vec<&str> = v["checks"]
-                        .as_array()
-                        .expect("checks")
-                        .iter()
-                        .filter(|c| c["status"] == "fail")
-                        .map(|c| c["name"].as_str().unwrap_or_default())
-                        .collect();
+                    let failing = failing_in_json(&v);
                     if verdict == "pass" {
                         assert!(failing.is_empty(), "{failing:?}");
                     } else {
@@ -283,7 +277,7 @@ fn install_in_every_format_on_a_passing_and_a_failing_database() {
 #[test]
 fn machine_formats_report_errors_too() {
     // Nothing listens on port 1: exit 3, the error on stderr, and a document on stdout.
-    for format in ["json", "junit"] {
+    for format in ["json", "junit", "tap"] {
         let mut cmd = bin();
         cmd.args([
             "verify",
@@ -308,9 +302,88 @@ fn machine_formats_report_errors_too() {
                 serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"));
             assert_eq!(v["outcome"], "error");
             assert_eq!(v["error"]["exit_code"], 3);
-        } else {
+        } else if format == "junit" {
             assert_valid_junit(&r.stdout);
             assert!(r.stdout.contains("type=\"exit code 3\""), "{r}");
+        } else {
+            assert!(
+                r.stdout.starts_with("TAP version 13\nBail out! connect-pg-admin verify failed with exit code 3: could not connect"),
+                "{r}"
+            );
+            assert_ne!(prove(&r.stdout).code, 0, "{r}");
         }
     }
+}
+
+/// Errors raised after parsing but before any connection (a bad name, a malformed --dsn) end
+/// in the same document as one from the server: a CI step reading the report must not find an
+/// empty file. Each format is read by its consumer; TAP's `Bail out!` makes prove fail.
+#[test]
+fn every_format_reports_errors_raised_before_connecting() {
+    let cases: [(&[&str], &str, &str); 2] = [
+        (
+            &["--schema", "Bad", "verify"],
+            "Bad",
+            "--schema \"Bad\" is not a plain name",
+        ),
+        (
+            &["verify", "--dsn", "postgres://someone:secret-pw@[::1/db"],
+            "web",
+            "malformed connection string",
+        ),
+    ];
+    for (args, schema, message) in cases {
+        for format in ["json", "junit", "tap"] {
+            let mut cmd = bin();
+            cmd.args(args).args(["--format", format]);
+            let r = run(cmd);
+            r.assert_code(2);
+            assert!(
+                r.stderr.starts_with("connect-pg-admin: error: ") && r.stderr.contains(message),
+                "{r}"
+            );
+            assert!(!r.stdout.contains("secret-pw"), "{r}");
+            match format {
+                "json" => {
+                    let v: serde_json::Value =
+                        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"));
+                    assert_eq!(v["outcome"], "error", "{r}");
+                    assert_eq!(v["command"], "verify", "{r}");
+                    assert_eq!(v["schema"], schema, "{r}");
+                    assert_eq!(v["error"]["exit_code"], 2, "{r}");
+                    let text = v["error"]["message"].as_str().unwrap_or_default();
+                    assert!(text.contains(message), "{r}");
+                }
+                "junit" => {
+                    assert_valid_junit(&r.stdout);
+                    assert!(r.stdout.contains("type=\"exit code 2\""), "{r}");
+                    assert!(
+                        r.stdout
+                            .contains(&format!("classname=\"connect-pg-admin.{schema}\"")),
+                        "{r}"
+                    );
+                }
+                _ => {
+                    assert!(r.stdout.starts_with("TAP version 13\n"), "{r}");
+                    assert!(
+                        r.stdout.contains("Bail out! ") && r.stdout.contains(message),
+                        "{r}"
+                    );
+                    let p = prove(&r.stdout);
+                    assert_ne!(p.code, 0, "prove must count the run as failed\n{p}");
+                }
+            }
+        }
+    }
+}
+
+/// A human run that fails prints nothing on stdout: the error is on stderr only.
+#[test]
+fn human_errors_leave_stdout_empty() {
+    let mut cmd = bin();
+    cmd.args(["--schema", "Bad", "verify"]);
+    let r = run(cmd);
+    r.assert_code(2);
+    assert_eq!(r.stdout, "", "{r}");
+    assert!(r.stderr.contains("is not a plain name"), "{r}");
 }

@@ -7,12 +7,13 @@
 //! interface formats` rewrites them.
 
 use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{assert_snapshot, bin, cluster, cluster_without_pgtap, run, Run, TestDb};
+use crate::support::{
+    assert_snapshot, bin, cluster, cluster_without_pgtap, failing_in_json, run, Run, TestDb,
+};
 
 /// The binary without a database, COLUMNS fixed so that help wraps the same everywhere.
 fn plain(args: &[&str]) -> Run {
@@ -71,7 +72,7 @@ fn exit_codes_are_documented_in_help_readme_and_commands_md() {
     let help = plain(&["--help"]).stdout;
     assert_eq!(
         documented_codes(&help),
-        (0..=7).collect::<Vec<_>>(),
+        (0..=8).collect::<Vec<_>>(),
         "{help}"
     );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -80,7 +81,7 @@ fn exit_codes_are_documented_in_help_readme_and_commands_md() {
     for (doc, text) in [("README.md", &readme), ("docs/commands.md", &commands)] {
         assert_eq!(
             documented_codes(text),
-            (0..=7).collect::<Vec<_>>(),
+            (0..=8).collect::<Vec<_>>(),
             "{doc} must list the exit codes as --help does"
         );
     }
@@ -265,13 +266,7 @@ fn status_summarizes_an_installed_store() {
     assert_eq!(v["status"]["checks"]["fail"], 1, "{v}");
     assert_eq!(v["status"]["app_role"]["password"], "SCRAM-SHA-256");
     assert_eq!(v["status"]["app_role"]["can_log_in"], true);
-    let failing: Vec<&str> = v["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .filter(|c| c["status"] == "fail")
-        .map(|c| c["name"].as_str().unwrap_or_default())
-        .collect();
+    let failing = failing_in_json(&v);
     assert_eq!(failing, ["function.count_sessions.definer"]);
     db.cli(&args(&["install", "-q"])).assert_code(0);
     db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
@@ -512,27 +507,12 @@ fn tty(db: &TestDb, args: &[&str]) -> Command {
 /// Runs `cmd` with stdin, stdout and stderr on a new pseudo-terminal (120x40), typing `input`
 /// once `prompt` appears (if given).
 fn run_on_pty(mut cmd: Command, input: Option<(&str, &str)>) -> PtyRun {
-    let mut master: libc::c_int = 0;
-    let mut slave: libc::c_int = 0;
-    let size = libc::winsize {
+    let (master, slave) = crate::support::pty::open(Some(libc::winsize {
         ws_row: 40,
         ws_col: 120,
         ws_xpixel: 0,
         ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes the two descriptors into the ints we pass and reads `size`.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened by openpty and are owned by nobody else.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    }));
     cmd.stdin(Stdio::from(slave.try_clone().expect("dup")))
         .stdout(Stdio::from(slave.try_clone().expect("dup")))
         .stderr(Stdio::from(slave));

@@ -275,66 +275,56 @@ fn runs_in_one_database_take_turns_loading_pgtap() {
     );
 }
 
-/// Acceptance 7, SIGKILL: the tool dies while a step polls for the session table, after an
-/// earlier step already ran in its transaction. The backend sees its client gone, rolls
-/// back, and the next run converges.
-#[test]
-fn install_killed_while_waiting_changes_nothing_and_the_next_run_converges() {
+/// An install that ends mid-run, by `end`, while a step polls for the session table (a
+/// blocker holds it) after an earlier step already ran in its transaction: once its backend
+/// is gone nothing is left behind, and when the blocker lets go the next run converges.
+fn install_ended_while_polling(hint: &str, end: impl FnOnce(&Store, Child, i32)) {
     let cluster = quiet_cluster();
     let _one_at_a_time = cluster.global_lock();
-    let s = drifted_store(cluster, "sigkill");
+    let s = drifted_store(cluster, hint);
     let (mut blocker, _) = blocker(&s);
     let before = s.db.snapshot();
-
-    let mut child = spawn_install(&s, &["--lock-timeout", "60s"]);
+    let child = spawn_install(&s, &["--lock-timeout", "60s"]);
     let backend = wait_until_polling(&s);
-    // SAFETY: the child has not been waited for, so its pid (also its process group, since
-    // it runs in a session of its own) is still ours.
-    unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
-    let status = child.wait().expect("wait for the killed install");
-    assert_eq!(
-        std::os::unix::process::ExitStatusExt::signal(&status),
-        Some(libc::SIGKILL)
-    );
+    end(&s, child, backend);
     wait_until_gone(&s, backend);
     assert_eq!(
         before,
         s.db.snapshot(),
-        "a killed install left changes behind"
+        "the {hint} install left changes behind"
     );
-
     blocker.batch_execute("ROLLBACK").unwrap();
     assert_the_next_install_converges(&s);
 }
 
-/// Acceptance 7, the server side: the install's backend is terminated while a step polls.
-/// The tool says so in one line and exits 7; nothing was committed.
+/// Acceptance 7, SIGKILL: the tool dies; the backend sees its client gone and rolls back.
+#[test]
+fn install_killed_while_waiting_changes_nothing_and_the_next_run_converges() {
+    install_ended_while_polling("sigkill", |_, mut child, _| {
+        // SAFETY: the child has not been waited for, so its pid (also its process group,
+        // since it runs in a session of its own) is still ours.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+        let status = child.wait().expect("wait for the killed install");
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL)
+        );
+    });
+}
+
+/// Acceptance 7, the server side: the install's backend is terminated. The tool says so in
+/// one line and exits 7; nothing was committed.
 #[test]
 fn install_whose_backend_is_terminated_exits_7_changes_nothing_and_the_next_run_converges() {
-    let cluster = quiet_cluster();
-    let _one_at_a_time = cluster.global_lock();
-    let s = drifted_store(cluster, "terminated");
-    let (mut blocker, _) = blocker(&s);
-    let before = s.db.snapshot();
-
-    let child = spawn_install(&s, &["--lock-timeout", "60s"]);
-    let backend = wait_until_polling(&s);
-    assert_eq!(
-        s.db.query_strings(&format!("SELECT pg_terminate_backend({backend})")),
-        ["t"]
-    );
-    let out = child.wait_with_output().expect("wait for the install");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(7), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("nothing was committed"), "{stderr}");
-    wait_until_gone(&s, backend);
-    assert_eq!(
-        before,
-        s.db.snapshot(),
-        "a terminated install left changes behind"
-    );
-
-    blocker.batch_execute("ROLLBACK").unwrap();
-    assert_the_next_install_converges(&s);
+    install_ended_while_polling("terminated", |s, child, backend| {
+        assert_eq!(
+            s.db.query_strings(&format!("SELECT pg_terminate_backend({backend})")),
+            ["t"]
+        );
+        let out = child.wait_with_output().expect("wait for the install");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(7), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("nothing was committed"), "{stderr}");
+    });
 }

@@ -74,30 +74,48 @@ fn the_server_is_the_major_under_test() {
 /// table_privs_are() does not know it; the checks ask the server for its privilege list.
 #[test]
 fn maintain_on_the_session_table_is_drift() {
+    maintain_is_drift_install_revokes("maintain", "session", false, |verify| {
+        assert_eq!(
+            failing(verify),
+            ["grant.functions", "grant.table"],
+            "{verify}"
+        );
+        assert!(verify.stdout.contains("have: MAINTAIN"), "{verify}");
+    });
+}
+
+/// MAINTAIN on `table` granted to the application role or (`public`) to PUBLIC: verify fails
+/// as `expect` checks, install revokes it, and verify passes again.
+fn maintain_is_drift_install_revokes(
+    hint: &str,
+    table: &str,
+    public: bool,
+    expect: impl FnOnce(&Run),
+) {
     // MAINTAIN exists from PostgreSQL 17 on.
-    let db = cluster_from(17).create_db("maintain");
+    let db = cluster_from(17).create_db(hint);
     assert!(server_major(&db) >= 17);
     let (schema, role, _) = names(&db);
     cli(&db, &schema, &role, "install").assert_code(0);
+    let (grantee, checked) = if public {
+        ("PUBLIC".to_string(), "public".to_string())
+    } else {
+        (format!("\"{role}\""), role.clone())
+    };
     db.client()
         .batch_execute(&format!(
-            "GRANT MAINTAIN ON \"{schema}\".session TO \"{role}\""
+            "GRANT MAINTAIN ON \"{schema}\".{table} TO {grantee}"
         ))
         .expect("grant MAINTAIN");
 
     let verify = cli(&db, &schema, &role, "verify");
     verify.assert_code(1);
-    assert_eq!(
-        failing(&verify),
-        ["grant.functions", "grant.table"],
-        "{verify}"
-    );
-    assert!(verify.stdout.contains("have: MAINTAIN"), "{verify}");
+    expect(&verify);
 
     let install = cli(&db, &schema, &role, "install");
     install.assert_code(0);
     let held = db.query_strings(&format!(
-        "SELECT has_table_privilege('{role}', '\"{schema}\".session', 'MAINTAIN')"
+        "SELECT has_table_privilege('{checked}', '\"{schema}\".{table}', 'MAINTAIN')"
     ));
     assert_eq!(held, ["f"], "install left MAINTAIN in place\n{install}");
     cli(&db, &schema, &role, "verify").assert_code(0);
@@ -193,29 +211,7 @@ fn server_older_than_13_is_refused() {
 /// The same for install_history: MAINTAIN granted to PUBLIC reaches every role.
 #[test]
 fn maintain_on_install_history_for_public_is_drift() {
-    // MAINTAIN exists from PostgreSQL 17 on.
-    let db = cluster_from(17).create_db("maintain_history");
-    assert!(server_major(&db) >= 17);
-    let (schema, role, _) = names(&db);
-    cli(&db, &schema, &role, "install").assert_code(0);
-    db.client()
-        .batch_execute(&format!(
-            "GRANT MAINTAIN ON \"{schema}\".install_history TO PUBLIC"
-        ))
-        .expect("grant MAINTAIN");
-
-    let verify = cli(&db, &schema, &role, "verify");
-    verify.assert_code(1);
-    assert!(
-        failing(&verify).contains(&"history".to_string()),
-        "{verify}"
-    );
-
-    let install = cli(&db, &schema, &role, "install");
-    install.assert_code(0);
-    let held = db.query_strings(&format!(
-        "SELECT has_table_privilege('public', '\"{schema}\".install_history', 'MAINTAIN')"
-    ));
-    assert_eq!(held, ["f"], "install left MAINTAIN in place\n{install}");
-    cli(&db, &schema, &role, "verify").assert_code(0);
+    maintain_is_drift_install_revokes("maintain_history", "install_history", true, |verify| {
+        assert!(failing(verify).contains(&"history".to_string()), "{verify}");
+    });
 }

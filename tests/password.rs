@@ -7,7 +7,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -618,21 +618,7 @@ fn install_rolls_everything_back_when_setting_the_password_fails() {
 /// typed, each once its prompt (`(prompt text, answer)`) is on the screen and the terminal's
 /// echo is off. Returns the run and everything the program wrote to the terminal.
 fn run_in_pty(mut cmd: Command, answers: &[(&str, &str)]) -> (Run, String) {
-    let mut master: libc::c_int = -1;
-    let mut slave: libc::c_int = -1;
-    // SAFETY: openpty writes two fds into the out-parameters; the other arguments may be NULL.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both fds were just opened by openpty and belong to nobody else.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let (master, slave) = crate::support::pty::open(None);
     let slave_for_child = slave.try_clone().expect("dup the pty");
     cmd.stdin(Stdio::from(slave_for_child));
     // SAFETY: ioctl is async-signal-safe; bin() already made the child a session leader, and

@@ -1,10 +1,10 @@
-//! `set-password`, and the same options on `install`: where the application role's new
-//! password comes from (the terminal, asked twice; one line of stdin or of a file; or
-//! generated), the rule that decides whether a role is the application role at all, and the
-//! transaction that gives it the password. The password is hashed here into a SCRAM-SHA-256
+//! `set-password` (install/mod.rs uses its pieces for the same options on `install`): where the
+//! application role's new password comes from (the terminal, asked twice; one line of stdin or of a
+//! file; or generated), the rule that decides whether a role is the application role at all, and
+//! the transaction that gives it the password. The password is hashed here into a SCRAM-SHA-256
 //! verifier and only the verifier is sent, with statement logging turned off for it where the
-//! connected role may; the plaintext never reaches argv, the server, its log, or
-//! pg_stat_activity. See docs/design.md, "set-password".
+//! connected role may; the plaintext never reaches argv, the server, its log, or pg_stat_activity.
+//! See docs/design.md, "set-password".
 
 use std::fmt;
 use std::fs::File;
@@ -15,9 +15,9 @@ use postgres::{Client, SimpleQueryMessage, Transaction};
 use rand::Rng;
 
 use crate::cli::PasswordOpts;
-use crate::commands::install::apply::{self, Installed};
 use crate::connection::Settings;
 use crate::contract::template;
+use crate::db;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
 
@@ -27,7 +27,7 @@ pub const MAX_LEN: usize = 4096;
 
 /// How long set-password waits for a session that holds the role's row (install uses its
 /// --lock-timeout).
-const LOCK_TIMEOUT_MS: u32 = 10_000;
+const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Length of a generated password.
 pub const GENERATED_LEN: usize = 32;
@@ -261,15 +261,6 @@ pub struct Outcome {
     pub login: Option<std::result::Result<(), Error>>,
 }
 
-impl Outcome {
-    pub fn exit_code(&self) -> i32 {
-        match &self.login {
-            Some(Err(e)) => e.exit_code(),
-            _ => crate::error::exit::OK,
-        }
-    }
-}
-
 /// `set-password`: check the role first (so nobody types a password for a role that will be
 /// refused), read the password, then in one transaction check again and set it.
 pub fn set_password(
@@ -281,62 +272,22 @@ pub fn set_password(
     let source = Source::from_opts(opts, Some(Source::Prompt)).unwrap_or(Source::Prompt);
     check_source(&source)?;
     {
-        let mut tx = client
-            .transaction()
-            .map_err(|e| Error::from_db("starting the transaction", &e))?;
+        let mut tx = db::begin(client)?;
         check_role(&mut tx, names)?;
-        tx.rollback()
-            .map_err(|e| Error::from_db("ending the transaction", &e))?;
+        db::rollback(tx)?;
     }
     let password = read(&source, &names.role)?;
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::from_db("starting the transaction", &e))?;
+    let mut tx = db::begin(client)?;
     // A CI job should fail, not hang, behind a session that holds the role's row.
-    tx.batch_execute(&format!("SET LOCAL lock_timeout = {}", LOCK_TIMEOUT_MS))
-        .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    db::set_lock_timeout(&mut tx, LOCK_TIMEOUT)?;
     let logging_suppressed = set(&mut tx, names, &password)?;
-    tx.commit()
-        .map_err(|e| Error::from_db("committing the new password", &e))?;
+    db::commit(tx, "committing the new password")?;
     Ok(finish(settings, names, &password, opts, logging_suppressed))
 }
 
-/// `install` with a password option: the password is read before the install transaction
-/// starts (no lock is held while someone types), and set inside it once every check passes.
-pub fn install(
-    client: &mut Client,
-    settings: &Settings,
-    names: &Names,
-    install_opts: &apply::Options,
-    opts: &PasswordOpts,
-    progress: &dyn Fn(&str),
-) -> Result<(Installed, Option<Outcome>)> {
-    let Some(source) = Source::from_opts(opts, None) else {
-        if opts.check_login {
-            return Err(Error::Usage(
-                "--check-login needs a new password: add --password-prompt, --password-stdin, --password-file or --generate"
-                    .into(),
-            ));
-        }
-        return Ok((apply::install(client, names, install_opts, progress)?, None));
-    };
-    if install_opts.dry_run {
-        // A dry run changes nothing, so it reads no password either.
-        return Ok((apply::install(client, names, install_opts, progress)?, None));
-    }
-    check_source(&source)?;
-    let password = read(&source, &names.role)?;
-    let mut logging_suppressed = None;
-    let mut hook = |tx: &mut Transaction| -> Result<()> {
-        logging_suppressed = Some(set(tx, names, &password)?);
-        Ok(())
-    };
-    let installed = apply::install_with(client, names, install_opts, progress, Some(&mut hook))?;
-    let outcome = logging_suppressed.map(|quiet| finish(settings, names, &password, opts, quiet));
-    Ok((installed, outcome))
-}
-
-fn finish(
+/// What a password change did: the generated password, the logging note and, with
+/// --check-login, whether logging in worked.
+pub fn finish(
     settings: &Settings,
     names: &Names,
     password: &NewPassword,

@@ -90,7 +90,9 @@ pub fn status(
 
     let checks = match verify::verify(client, names, lock_timeout) {
         Ok(outcome) => Ok(outcome),
-        Err(e @ (Error::Connection { .. } | Error::Server(_))) => return Err(e),
+        Err(e @ (Error::Connection { .. } | Error::Server(_) | Error::Internal(_))) => {
+            return Err(e)
+        }
         Err(e) => Err(e.to_string()),
     };
 

@@ -24,7 +24,8 @@ pub fn sweep(client: &mut Client, names: &Names, lock_timeout: Duration) -> Resu
         &[("schema", &names.schema)],
     )?;
     let start = Instant::now();
-    let mut tx = db::transaction_with_lock_timeout(client, lock_timeout)?;
+    let mut tx = db::begin(client)?;
+    db::set_lock_timeout(&mut tx, lock_timeout)?;
     let deleted = tx.execute(sql.as_str(), &[]).map_err(|e| {
         match Error::from_db(&format!("sweeping {}.session", names.schema), &e) {
             Error::LockTimeout(m) => Error::LockTimeout(format!(
@@ -33,7 +34,7 @@ pub fn sweep(client: &mut Client, names: &Names, lock_timeout: Duration) -> Resu
             other => other,
         }
     })?;
-    tx.commit().map_err(|e| Error::from_db("committing", &e))?;
+    db::commit(tx, "committing the sweep")?;
     Ok(Swept {
         deleted,
         elapsed: start.elapsed(),

@@ -11,6 +11,7 @@ use postgres::{Client, GenericClient};
 
 use crate::contract::catalog;
 use crate::contract::template;
+use crate::db;
 use crate::error::{Error, Result};
 use crate::names::Names;
 
@@ -158,28 +159,14 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
 /// Inspects again inside the transaction that drops (what a person confirmed may have changed
 /// since), refuses on anything foreign, and otherwise drops and commits.
 pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Plan> {
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::from_db("starting the transaction", &e))?;
-    let lock = template::render(
-        include_str!("../../sql/tool/try_lock.sql"),
-        &[("schema", &names.schema)],
-    )?;
-    let got: bool = tx
-        .query_one(lock.as_str(), &[])
-        .map_err(|e| Error::from_db("taking the install lock", &e))?
-        .get(0);
-    if !got {
+    let mut tx = db::begin(client)?;
+    if !db::take_schema_lock(&mut tx, &names.schema, Duration::ZERO, || {})? {
         return Err(Error::LockTimeout(format!(
             "another connect-pg-admin run on schema {} is in progress; nothing was changed: run uninstall again when it has finished",
             names.schema
         )));
     }
-    tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = {}",
-        lock_timeout.as_millis().max(1)
-    ))
-    .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
+    db::set_lock_timeout(&mut tx, lock_timeout)?;
     let plan = inspect(&mut tx, names)?;
     refuse_if_blocked(&plan)?;
     if plan.schema_exists {
@@ -198,7 +185,7 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
         tx.batch_execute(&sql)
             .map_err(|e| drop_error(&format!("dropping role {}", role.name), &e))?;
     }
-    tx.commit().map_err(|e| Error::from_db("committing", &e))?;
+    db::commit(tx, "committing")?;
     Ok(plan)
 }
 

@@ -8,15 +8,15 @@ use postgres::Client;
 
 use crate::contract::checks::{self, Outcome, PgTap};
 use crate::db;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::names::Names;
 
 pub fn verify(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Outcome> {
     let server = checks::server(client)?;
-    let mut tx = db::transaction_with_lock_timeout(client, lock_timeout)?;
+    let mut tx = db::begin(client)?;
+    db::set_lock_timeout(&mut tx, lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let outcome = checks::run(&mut tx, names, &pgtap, server.flavour())?;
-    tx.rollback()
-        .map_err(|e| Error::from_db("ending the transaction", &e))?;
+    db::rollback(tx)?;
     Ok(outcome)
 }

@@ -212,23 +212,21 @@ const PGTAP_LOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Waits, by polling, for the turn to load pgTAP (sql/tool/try_pgtap_lock.sql says why).
 fn take_pgtap_lock(tx: &mut Transaction) -> Result<()> {
-    let start = std::time::Instant::now();
-    loop {
-        let got: bool = tx
-            .query_one(include_str!("../../sql/tool/try_pgtap_lock.sql"), &[])
-            .map_err(|e| Error::from_db("waiting to load pgTAP", &e))?
-            .get(0);
-        if got {
-            return Ok(());
-        }
-        if start.elapsed() >= PGTAP_LOAD_WAIT {
-            return Err(Error::LockTimeout(format!(
-                "another connect-pg-admin run in this database has had pgTAP loaded for over {}s; nothing was changed: run again when it has finished (or CREATE EXTENSION pgtap once, so that runs need not load it)",
-                PGTAP_LOAD_WAIT.as_secs()
-            )));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    let got = crate::db::poll_advisory_lock(
+        tx,
+        include_str!("../../sql/tool/try_pgtap_lock.sql"),
+        "waiting to load pgTAP",
+        PGTAP_LOAD_WAIT,
+        std::time::Duration::from_millis(50),
+        || {},
+    )?;
+    if got {
+        return Ok(());
     }
+    Err(Error::LockTimeout(format!(
+        "another connect-pg-admin run in this database has had pgTAP loaded for over {}s; nothing was changed: run again when it has finished (or CREATE EXTENSION pgtap once, so that runs need not load it)",
+        PGTAP_LOAD_WAIT.as_secs()
+    )))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -404,19 +402,17 @@ pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
     use tap_parser::{TapParser, TapStatement};
     let document = format!("TAP version 14\n{tap}");
     let mut parser = TapParser::new();
-    let statements = parser.parse(&document).map_err(|e| {
-        Error::Server(format!(
-            "internal: pgTAP's output could not be read as TAP: {e}"
-        ))
-    })?;
+    let statements = parser
+        .parse(&document)
+        .map_err(|e| Error::Internal(format!("pgTAP's output could not be read as TAP: {e}")))?;
     let mut results: Vec<CheckResult> = Vec::with_capacity(checks.len());
     for statement in statements {
         match statement {
             TapStatement::TestPoint(t) => {
                 let index = t.number.unwrap_or(results.len() + 1).saturating_sub(1);
                 let Some(check) = checks.get(index) else {
-                    return Err(Error::Server(format!(
-                        "internal: pgTAP reported test {} but only {} checks ran",
+                    return Err(Error::Internal(format!(
+                        "pgTAP reported test {} but only {} checks ran",
                         index + 1,
                         checks.len()
                     )));
@@ -444,8 +440,8 @@ pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
         }
     }
     if results.len() != checks.len() {
-        return Err(Error::Server(format!(
-            "internal: pgTAP reported {} results for {} checks",
+        return Err(Error::Internal(format!(
+            "pgTAP reported {} results for {} checks",
             results.len(),
             checks.len()
         )));

@@ -42,9 +42,7 @@ pub fn render(sql: &str, vars: &Vars) -> Result<String> {
                     .iter()
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| *v)
-                    .ok_or_else(|| {
-                        Error::Server(format!("internal: SQL variable :{name} has no value"))
-                    })?;
+                    .ok_or_else(|| Error::Internal(format!("SQL variable :{name} has no value")))?;
                 out.push_str(&sql[copied..i]);
                 out.push_str(&if quote == b'"' {
                     quote_ident(value)

@@ -1,27 +1,98 @@
 //! The tool's own database session: what is pinned right after connecting, and the helpers for
-//! transactions, lock_timeout and advisory locks that every command shares.
+//! transactions, lock_timeout and advisory locks that every command shares, so that what a
+//! failure of each says is written once.
 
 pub mod session;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use postgres::{Client, Transaction};
+use postgres::{Client, GenericClient, Transaction};
 
+use crate::contract::template;
 use crate::error::{Error, Result};
 
-/// A transaction whose statements wait at most `timeout` for a lock (`SET LOCAL`, so it ends
-/// with the transaction).
-pub fn transaction_with_lock_timeout(
-    client: &mut Client,
-    timeout: Duration,
-) -> Result<Transaction<'_>> {
-    let mut tx = client
+/// Opens the run's transaction.
+pub fn begin(client: &mut Client) -> Result<Transaction<'_>> {
+    client
         .transaction()
-        .map_err(|e| Error::from_db("starting the transaction", &e))?;
-    tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = {}",
-        timeout.as_millis().max(1)
-    ))
-    .map_err(|e| Error::from_db("setting lock_timeout", &e))?;
-    Ok(tx)
+        .map_err(|e| Error::from_db("starting the transaction", &e))
+}
+
+/// Commits; `what` names what the commit makes permanent, for the error.
+pub fn commit(tx: Transaction<'_>, what: &str) -> Result<()> {
+    tx.commit().map_err(|e| Error::from_db(what, &e))
+}
+
+/// Ends a transaction that changed nothing worth keeping (verify, a dry run, a rule check).
+pub fn rollback(tx: Transaction<'_>) -> Result<()> {
+    tx.rollback()
+        .map_err(|e| Error::from_db("ending the transaction", &e))
+}
+
+/// How long each later statement of the transaction may wait for a lock (at least 1ms: 0 would
+/// mean forever).
+pub fn set_lock_timeout(tx: &mut impl GenericClient, timeout: Duration) -> Result<()> {
+    let ms = timeout.as_millis().max(1).to_string();
+    let sql = template::render(
+        include_str!("../../sql/tool/lock_timeout.sql"),
+        &[("ms", &ms)],
+    )?;
+    tx.batch_execute(&sql)
+        .map_err(|e| Error::from_db("setting lock_timeout", &e))
+}
+
+/// Polls a transaction-scoped advisory lock (`sql` returns one boolean from
+/// pg_try_advisory_xact_lock) every `every` until it is had or `wait` has passed, rather than
+/// blocking on it: a waiting run holds nothing and sits in no lock queue. `waiting` runs once,
+/// when the first try fails and there is time left to wait. Returns whether the lock was had;
+/// with `wait` zero it is tried once.
+pub fn poll_advisory_lock(
+    tx: &mut impl GenericClient,
+    sql: &str,
+    context: &str,
+    wait: Duration,
+    every: Duration,
+    mut waiting: impl FnMut(),
+) -> Result<bool> {
+    let start = Instant::now();
+    let mut announced = false;
+    loop {
+        let got: bool = tx
+            .query_one(sql, &[])
+            .map_err(|e| Error::from_db(context, &e))?
+            .get(0);
+        if got {
+            return Ok(true);
+        }
+        if start.elapsed() >= wait {
+            return Ok(false);
+        }
+        if !announced {
+            waiting();
+            announced = true;
+        }
+        std::thread::sleep(every);
+    }
+}
+
+/// The install lock on one schema (sql/tool/try_lock.sql): install and uninstall take it, so
+/// that two runs on one schema never interleave.
+pub fn take_schema_lock(
+    tx: &mut impl GenericClient,
+    schema: &str,
+    wait: Duration,
+    waiting: impl FnMut(),
+) -> Result<bool> {
+    let sql = template::render(
+        include_str!("../../sql/tool/try_lock.sql"),
+        &[("schema", schema)],
+    )?;
+    poll_advisory_lock(
+        tx,
+        &sql,
+        "taking the install lock",
+        wait,
+        Duration::from_millis(100),
+        waiting,
+    )
 }

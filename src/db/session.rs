@@ -23,8 +23,8 @@ pub fn pin(client: &mut Client) -> Result<()> {
         _ => None,
     });
     let Some(row) = row else {
-        return Err(Error::Server(
-            "internal: pinning the session returned no row".to_string(),
+        return Err(Error::Internal(
+            "pinning the session returned no row".to_string(),
         ));
     };
     let replication_role = row.get(0).unwrap_or_default();

@@ -1,7 +1,7 @@
 //! The formats for machines: JSON (a versioned document, described in docs/design.md, "Output
-//! formats") and JUnit XML (what GitLab, Jenkins and GitHub test reporters read). One document
-//! per run, on stdout, also when the run fails with an error, so a CI step that uploads the
-//! report always has one.
+//! formats") and JUnit XML (what GitLab, Jenkins and GitHub test reporters read), and the TAP
+//! stream of a run that ended in an error. One document per run, on stdout, also when the run
+//! fails with an error, so a CI step that uploads the report always has one.
 
 use std::borrow::Cow;
 
@@ -12,14 +12,15 @@ use serde::Serialize;
 use crate::commands::install::apply::AppliedStep;
 use crate::contract::checks::CheckResult;
 
-use super::RunInfo;
+use super::Run;
 
 /// Bumped when a field changes meaning or disappears; new fields may appear without a bump.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Everything a machine format says about one run.
+/// What a machine format says about one run besides the run itself (`Run`): the parts that
+/// differ between commands.
+#[derive(Default)]
 pub struct Report<'a> {
-    pub run: &'a RunInfo,
     /// pass, fail, up_to_date, dry_run, committed, rolled_back, uninstalled, nothing_to_do,
     /// refused, error, ...: see docs/design.md.
     pub outcome: &'a str,
@@ -81,13 +82,13 @@ fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-pub fn json(r: &Report) -> String {
+pub fn json(run: &Run, r: &Report) -> String {
     let doc = JsonDoc {
         format_version: FORMAT_VERSION,
-        command: r.run.command,
-        target: &r.run.target,
-        schema: &r.run.schema,
-        role: &r.run.role,
+        command: run.command,
+        target: &run.target,
+        schema: &run.schema,
+        role: &run.role,
         outcome: r.outcome,
         checks: r
             .checks
@@ -115,7 +116,7 @@ pub fn json(r: &Report) -> String {
             message,
         }),
         timings: Timings {
-            total_ms: millis(r.run.started.elapsed()),
+            total_ms: millis(run.started.elapsed()),
             steps_ms: r.steps.iter().map(|s| millis(s.elapsed)).sum(),
         },
     };
@@ -129,6 +130,16 @@ pub fn json(r: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The TAP stream of a run that ended in an error before pgTAP said anything: a `Bail out!`,
+/// which every TAP consumer counts as a failed run (an empty plan would read as "all skipped").
+pub fn tap_error(run: &Run, code: i32, message: &str) -> String {
+    format!(
+        "TAP version 13\nBail out! connect-pg-admin {} failed with exit code {code}: {}\n",
+        run.command,
+        message.replace(['\r', '\n'], " ")
+    )
 }
 
 /// XML 1.0 cannot carry most control characters even escaped; server messages could hold
@@ -189,7 +200,7 @@ impl Xml {
 /// One `testsuites` document: a suite of the checks (one testcase each, a `failure` with
 /// pgTAP's diagnostics when it fails), for install a suite of the steps applied, and for a run
 /// that ended in an error a suite whose one testcase carries that `error`.
-pub fn junit(r: &Report) -> String {
+pub fn junit(run: &Run, r: &Report) -> String {
     let mut x = Xml {
         w: Writer::new_with_indent(Vec::new(), b' ', 2),
     };
@@ -198,7 +209,7 @@ pub fn junit(r: &Report) -> String {
     let failures = r.checks.iter().filter(|c| !c.passed).count();
     let errors = usize::from(r.error.is_some());
     let tests = r.checks.len() + r.steps.len() + errors;
-    let total = seconds(r.run.started.elapsed());
+    let total = seconds(run.started.elapsed());
     let timestamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     x.open(
         "testsuites",
@@ -210,15 +221,12 @@ pub fn junit(r: &Report) -> String {
             ("time", &total),
         ],
     );
-    let classname = format!("connect-pg-admin.{}", r.run.schema);
+    let classname = format!("connect-pg-admin.{}", run.schema);
     if !r.checks.is_empty() {
         x.open(
             "testsuite",
             &[
-                (
-                    "name",
-                    &format!("connect-pg-admin {} checks", r.run.command),
-                ),
+                ("name", &format!("connect-pg-admin {} checks", run.command)),
                 ("tests", &r.checks.len().to_string()),
                 ("failures", &failures.to_string()),
                 ("errors", "0"),
@@ -227,7 +235,7 @@ pub fn junit(r: &Report) -> String {
                 ("timestamp", &timestamp),
             ],
         );
-        properties(&mut x, r);
+        properties(&mut x, run, r);
         for c in r.checks {
             let attrs = [
                 ("name", c.name.as_str()),
@@ -254,7 +262,7 @@ pub fn junit(r: &Report) -> String {
         x.open(
             "testsuite",
             &[
-                ("name", &format!("connect-pg-admin {} steps", r.run.command)),
+                ("name", &format!("connect-pg-admin {} steps", run.command)),
                 ("tests", &r.steps.len().to_string()),
                 ("failures", "0"),
                 ("errors", "0"),
@@ -288,7 +296,7 @@ pub fn junit(r: &Report) -> String {
         x.open(
             "testsuite",
             &[
-                ("name", &format!("connect-pg-admin {}", r.run.command)),
+                ("name", &format!("connect-pg-admin {}", run.command)),
                 ("tests", "1"),
                 ("failures", "0"),
                 ("errors", "1"),
@@ -297,11 +305,11 @@ pub fn junit(r: &Report) -> String {
                 ("timestamp", &timestamp),
             ],
         );
-        properties(&mut x, r);
+        properties(&mut x, run, r);
         x.open(
             "testcase",
             &[
-                ("name", r.run.command),
+                ("name", run.command),
                 ("classname", &classname),
                 ("time", &total),
             ],
@@ -321,13 +329,13 @@ pub fn junit(r: &Report) -> String {
     text
 }
 
-fn properties(x: &mut Xml, r: &Report) {
+fn properties(x: &mut Xml, run: &Run, r: &Report) {
     x.open("properties", &[]);
     for (name, value) in [
-        ("command", r.run.command),
-        ("target", r.run.target.as_str()),
-        ("schema", r.run.schema.as_str()),
-        ("role", r.run.role.as_str()),
+        ("command", run.command),
+        ("target", run.target.as_str()),
+        ("schema", run.schema.as_str()),
+        ("role", run.role.as_str()),
         ("outcome", r.outcome),
     ] {
         x.empty("property", &[("name", name), ("value", value)]);
@@ -339,8 +347,8 @@ fn properties(x: &mut Xml, r: &Report) {
 mod tests {
     use super::*;
 
-    fn run() -> RunInfo {
-        RunInfo {
+    fn run() -> Run {
+        Run {
             command: "verify",
             target: "host=h <&\"'>".into(),
             schema: "web".into(),
@@ -358,15 +366,14 @@ mod tests {
             passed: false,
             diagnostics: vec!["have: </failure>]]>\u{1}".into()],
         }];
-        let xml = junit(&Report {
-            run: &run,
-            outcome: "fail",
-            checks: &checks,
-            failing_before: None,
-            steps: &[],
-            error: None,
-            extra: None,
-        });
+        let xml = junit(
+            &run,
+            &Report {
+                outcome: "fail",
+                checks: &checks,
+                ..Report::default()
+            },
+        );
         assert!(
             xml.contains(r#"message="x &lt; y &amp; &quot;z&quot;""#),
             "{xml}"
@@ -384,15 +391,14 @@ mod tests {
     #[test]
     fn json_has_the_documented_top_level_fields() {
         let run = run();
-        let text = json(&Report {
-            run: &run,
-            outcome: "pass",
-            checks: &[],
-            failing_before: None,
-            steps: &[],
-            error: None,
-            extra: Some(("status", serde_json::json!({"x": 1}))),
-        });
+        let text = json(
+            &run,
+            &Report {
+                outcome: "pass",
+                extra: Some(("status", serde_json::json!({"x": 1}))),
+                ..Report::default()
+            },
+        );
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         for key in [
             "format_version",

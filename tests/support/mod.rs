@@ -17,6 +17,7 @@ mod cluster;
 mod db;
 mod golden;
 mod install;
+pub mod pty;
 mod run;
 mod snapshot;
 mod standby;
@@ -29,7 +30,7 @@ pub use cluster::{
 };
 pub use db::TestDb;
 pub use golden::assert_snapshot;
-pub use run::{bin, failing_checks, run, run_with_stdin, Run};
+pub use run::{bin, failing_checks, failing_in_json, run, run_with_stdin, Run};
 pub use standby::{private_standby, standby, Standby};
 pub use store::Store;
 

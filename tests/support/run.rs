@@ -58,6 +58,17 @@ pub fn failing_checks(run: &Run) -> Vec<String> {
     names
 }
 
+/// Names of the checks a JSON document lists as failing, in the document's order.
+pub fn failing_in_json(doc: &serde_json::Value) -> Vec<&str> {
+    doc["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["name"].as_str().unwrap_or_default())
+        .collect()
+}
+
 /// The real `connect-pg-admin` binary with `PG*` and `DATABASE_URL` removed from its
 /// environment, `NO_COLOR=1`, stdin from /dev/null, and no controlling terminal (it runs in
 /// a session of its own, so it cannot open /dev/tty to prompt: tests behave the same in a

@@ -15,6 +15,7 @@ use crate::commands::install::preflight;
 use crate::contract::catalog::{self, Flavour, Step};
 use crate::contract::checks::{self, Outcome, PgTap};
 use crate::contract::template;
+use crate::db;
 use crate::error::{Error, Result};
 use crate::names::Names;
 
@@ -68,22 +69,13 @@ pub enum Installed {
 /// its trigger too), so the plan is re-made from the checks a bounded number of times.
 const MAX_ROUNDS: usize = 3;
 
-pub fn install(
-    client: &mut Client,
-    names: &Names,
-    opts: &Options,
-    progress: &dyn Fn(&str),
-) -> Result<Installed> {
-    install_with(client, names, opts, progress, None)
-}
-
 /// What runs in the install transaction once every check passes, just before the commit.
 pub type BeforeCommit<'a> = &'a mut dyn FnMut(&mut Transaction) -> Result<()>;
 
-/// `install`, running `before_commit` (when not a dry run) once every check passes, also when
-/// nothing needed repair, so that what it does commits together with the install or not at
-/// all: `install --password-*` gives the role its password this way (see password.rs).
-pub fn install_with(
+/// Runs `before_commit` (when not a dry run) once every check passes, also when nothing
+/// needed repair, so that what it does commits together with the install or not at all:
+/// `install --password-*` gives the role its password this way (install/mod.rs).
+pub fn install(
     client: &mut Client,
     names: &Names,
     opts: &Options,
@@ -91,16 +83,14 @@ pub fn install_with(
     mut before_commit: Option<BeforeCommit>,
 ) -> Result<Installed> {
     let server = checks::server(client)?;
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::from_db("starting the transaction", &e))?;
+    let mut tx = db::begin(client)?;
     take_install_lock(&mut tx, names, opts.wait, progress)?;
     // Before pgTAP is loaded or anything else happens: a refusal must leave no trace.
     preflight::check(&mut tx, names)?;
     if server.citus.is_some() && !opts.dry_run {
         roles_on_workers(&mut tx, names)?;
     }
-    set_lock_timeout(&mut tx, opts.lock_timeout)?;
+    db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let flavour = server.flavour();
     let before = checks::run(&mut tx, names, &pgtap, flavour)?;
@@ -109,11 +99,9 @@ pub fn install_with(
             Some(hook) if !opts.dry_run => {
                 pgtap.unload(&mut tx)?;
                 hook(&mut tx)?;
-                tx.commit().map_err(|e| Error::from_db("committing", &e))?;
+                db::commit(tx, "committing")?;
             }
-            _ => tx
-                .rollback()
-                .map_err(|e| Error::from_db("ending the transaction", &e))?,
+            _ => db::rollback(tx)?,
         }
         return Ok(Installed::UpToDate { checks: before });
     }
@@ -132,8 +120,7 @@ pub fn install_with(
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        tx.rollback()
-            .map_err(|e| Error::from_db("ending the transaction", &e))?;
+        db::rollback(tx)?;
         return Ok(Installed::DryRun { before, steps });
     }
 
@@ -147,20 +134,19 @@ pub fn install_with(
         if steps.is_empty() {
             break;
         }
-        set_lock_timeout(&mut tx, STATEMENT_LOCK_WAIT)?;
+        db::set_lock_timeout(&mut tx, STATEMENT_LOCK_WAIT)?;
         for step in steps {
             progress(&format!("applying {}", step.name));
             applied.push(apply_step(&mut tx, step, &vars, opts)?);
         }
-        set_lock_timeout(&mut tx, opts.lock_timeout)?;
+        db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
         after = checks::run(&mut tx, names, &pgtap, flavour)?;
         if after.all_pass() {
             break;
         }
     }
     if !after.all_pass() {
-        tx.rollback()
-            .map_err(|e| Error::from_db("rolling back", &e))?;
+        db::rollback(tx)?;
         return Ok(Installed::RolledBack {
             before,
             steps: applied,
@@ -172,7 +158,7 @@ pub fn install_with(
     if let Some(hook) = before_commit.as_mut() {
         hook(&mut tx)?;
     }
-    tx.commit().map_err(|e| Error::from_db("committing", &e))?;
+    db::commit(tx, "committing")?;
     Ok(Installed::Committed {
         before,
         steps: applied,
@@ -273,49 +259,25 @@ fn record_history(
     Ok(())
 }
 
-/// Polls the transaction-scoped advisory lock rather than blocking on it: a waiting run then
-/// holds nothing and sits in no lock queue.
+/// Waits for another run on the same schema to finish (db::take_schema_lock), for up to
+/// --wait.
 fn take_install_lock(
     tx: &mut Transaction,
     names: &Names,
     wait: Duration,
     progress: &dyn Fn(&str),
 ) -> Result<()> {
-    let sql = template::render(
-        include_str!("../../../sql/tool/try_lock.sql"),
-        &[("schema", &names.schema)],
-    )?;
-    let start = Instant::now();
-    let mut announced = false;
-    loop {
-        let got: bool = tx
-            .query_one(sql.as_str(), &[])
-            .map_err(|e| Error::from_db("taking the install lock", &e))?
-            .get(0);
-        if got {
-            return Ok(());
-        }
-        if start.elapsed() >= wait {
-            return Err(Error::LockTimeout(format!(
-                "another connect-pg-admin run on schema {} has held the install lock for over {}s; wait for it to finish (or raise --wait) and run again",
-                names.schema,
-                wait.as_secs()
-            )));
-        }
-        if !announced {
-            progress("waiting for another connect-pg-admin run on this schema to finish");
-            announced = true;
-        }
-        sleep(Duration::from_millis(100));
+    let got = db::take_schema_lock(tx, &names.schema, wait, || {
+        progress("waiting for another connect-pg-admin run on this schema to finish")
+    })?;
+    if got {
+        return Ok(());
     }
-}
-
-fn set_lock_timeout(tx: &mut Transaction, timeout: Duration) -> Result<()> {
-    tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = {}",
-        timeout.as_millis().max(1)
-    ))
-    .map_err(|e| Error::from_db("setting lock_timeout", &e))
+    Err(Error::LockTimeout(format!(
+        "another connect-pg-admin run on schema {} has held the install lock for over {}s; wait for it to finish (or raise --wait) and run again",
+        names.schema,
+        wait.as_secs()
+    )))
 }
 
 /// The longest a statement of a step may wait in a lock queue. A table lock a step is known
