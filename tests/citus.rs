@@ -122,6 +122,16 @@ fn fresh_install_makes_the_distributed_store_and_a_second_install_changes_nothin
     }
     assert!(line.contains("coordinator + 2 worker(s)"), "{line}");
     assert!(line.contains("32 shards of the session table"), "{line}");
+    let json = store.cli(&["--format", "json", "status"]);
+    json.assert_code(0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}\n{json}"));
+    assert_eq!(doc["status"]["citus"]["shards"], 32, "{doc}");
+    assert_eq!(
+        doc["status"]["citus"]["workers"].as_array().map(Vec::len),
+        Some(2),
+        "{doc}"
+    );
 }
 
 #[test]
