@@ -538,3 +538,27 @@ fn roles_made_by_an_install_into_another_database_reach_the_workers() {
         .get(0);
     assert_eq!(n, 1);
 }
+
+#[test]
+fn uninstall_removes_the_distributed_store_on_every_node() {
+    let store = store("citus_uninstall").installed();
+    store.cli(&["uninstall", "--yes"]).assert_code(0);
+    let c = citus();
+    for node in [c.coordinator, c.workers[0], c.workers[1]] {
+        let left = citus::query_on(
+            node,
+            store.db.name(),
+            &store.render(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = '{schema}'
+                 UNION ALL SELECT count(*) FROM pg_roles WHERE rolname IN ('{role}', '{owner}')",
+            ),
+        );
+        assert_eq!(left, ["0", "0"], "left on port {}", node.port());
+    }
+    assert_eq!(
+        store.db.query_strings(&store.render(
+            "SELECT count(*) FROM pg_dist_authinfo WHERE rolename = '{owner}'"
+        )),
+        ["0"]
+    );
+}
