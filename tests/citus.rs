@@ -389,6 +389,27 @@ fn drift_in_the_distribution_fails_verify_and_install_repairs_it() {
 }
 
 #[test]
+fn a_store_that_should_be_distributed_but_is_not_is_reported_and_repaired() {
+    let store = store("citus_undistributed").installed();
+    store.sql("SELECT undistribute_table('{schema}.session')");
+    let verify = store.cli(&["verify"]);
+    verify.assert_code(1);
+    // The functions lose their colocation with the table.
+    assert_eq!(
+        failing_checks(&verify),
+        [
+            "citus.function.destroy_session",
+            "citus.function.get_session_data",
+            "citus.function.set_session_data",
+            "citus.table"
+        ]
+    );
+    store.cli(&["install"]).assert_code(0);
+    assert_distributed(&store);
+    store.cli(&["verify"]).assert_code(0);
+}
+
+#[test]
 fn the_application_role_gets_nothing_more_on_any_node() {
     let store = store("citus_hostile");
     let install = store.cli(&["install"]);
@@ -556,9 +577,9 @@ fn uninstall_removes_the_distributed_store_on_every_node() {
         assert_eq!(left, ["0", "0"], "left on port {}", node.port());
     }
     assert_eq!(
-        store.db.query_strings(&store.render(
-            "SELECT count(*) FROM pg_dist_authinfo WHERE rolename = '{owner}'"
-        )),
+        store.db.query_strings(
+            &store.render("SELECT count(*) FROM pg_dist_authinfo WHERE rolename = '{owner}'")
+        ),
         ["0"]
     );
 }
