@@ -17,7 +17,8 @@ Exit codes:
   3  connection failed: host unreachable, TLS refused, authentication failed, no such database
   4  refused: the connected role lacks a privilege, or the names belong to something else
      (uninstall: the roles own or hold other objects, or the schema holds foreign objects)
-  5  missing prerequisite: no pgTAP on the server, or a PostgreSQL older than 13
+  5  missing prerequisite: no pgTAP on the server, a PostgreSQL older than 13, or a
+     read-only server (hot standby: only status runs there)
   6  lock timeout: another session held a needed lock too long; nothing was changed
   7  server error mid-run (connection lost, restart); nothing was committed
   8  internal error: a bug in connect-pg-admin (please report it); nothing was committed";
@@ -109,6 +110,10 @@ pub enum Command {
     /// Set the application role's password: asked twice at the terminal, or read from stdin
     /// or a file, or generated; hashed here (SCRAM-SHA-256), so the server never sees it.
     SetPassword(SetPasswordArgs),
+    /// Connect as every other command would and print where the session landed
+    /// (port|standby|user|database|tls); for comparing with psql (tests/connection_psql.rs).
+    #[command(hide = true)]
+    PrintTarget,
 }
 
 #[derive(Args, Debug)]
@@ -209,6 +214,37 @@ pub struct CompletionsArgs {
     /// The shell to print completions for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// The usage rules clap's attributes cannot state (the format is a global option; whether
+/// --check-login needs a password source depends on the command), checked right after parsing
+/// and before anything connects: a violation is a usage error (exit 2) worded as clap's are,
+/// and with --format json or junit it is reported in the run's document like any other error.
+pub fn validate(cli: &Cli) -> Result<(), crate::error::Error> {
+    let usage = |command: &str, message: &str| {
+        Err(crate::error::Error::Usage(format!(
+            "{message}; see 'connect-pg-admin {command} --help'"
+        )))
+    };
+    match &cli.command {
+        Command::Uninstall(_) if matches!(cli.format, Format::Tap | Format::Junit) => usage(
+            "uninstall",
+            "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)",
+        ),
+        Command::Install(args)
+            if args.password.check_login
+                && !(args.password.password_prompt
+                    || args.password.password_stdin
+                    || args.password.password_file.is_some()
+                    || args.password.generate) =>
+        {
+            usage(
+                "install",
+                "install --check-login needs a password source (--password-prompt, --password-stdin, --password-file or --generate): install sets no password without one",
+            )
+        }
+        _ => Ok(()),
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

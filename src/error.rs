@@ -18,7 +18,8 @@ pub mod exit {
     /// Connected, but the connected role may not do this, or the database holds objects the
     /// tool refuses to take over.
     pub const REFUSED: i32 = 4;
-    /// The server lacks something the tool needs: pgTAP files, or a supported version.
+    /// The server lacks something the tool needs: pgTAP files, a supported version, or (for
+    /// the commands that write, and verify on a hot standby) the ability to write at all.
     pub const PREREQUISITE: i32 = 5;
     /// A lock could not be had within the timeout after every retry; nothing changed.
     pub const LOCK_TIMEOUT: i32 = 6;
@@ -85,7 +86,7 @@ impl Error {
             let msg = one_line(db.message());
             if *code == SqlState::INSUFFICIENT_PRIVILEGE {
                 return Error::Refused(format!(
-                    "{context}: permission denied ({msg}); connect as a superuser or the database owner"
+                    "{context}: permission denied ({msg}): the connected role lacks that privilege; connect as a superuser (docs/security.md, \"Privileges\")"
                 ));
             }
             if *code == SqlState::LOCK_NOT_AVAILABLE {

@@ -16,7 +16,6 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::commands::{install, set_password, status, sweep, uninstall, verify};
-use crate::contract::checks;
 use crate::error::{exit, Error, Result};
 use crate::names::Names;
 
@@ -100,9 +99,28 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
         }
         _ => {}
     }
+    cli::validate(cli)?;
     let names = Names::new(&cli.schema, &cli.role)?;
+    let password_file = match &cli.command {
+        Command::Install(args) => args.password.password_file.as_ref(),
+        Command::SetPassword(args) => args.password.password_file.as_ref(),
+        _ => None,
+    };
+    if let Some(path) = password_file {
+        set_password::check_file_mode(path)?;
+    }
     let settings = connection::Settings::resolve(&cli.connect)?;
     ctx.set_target(settings.redacted());
+    let on_command_line =
+        cli.connect.dsn.is_some() && std::env::var("DATABASE_URL").ok() != cli.connect.dsn;
+    if on_command_line && settings.password_in_connection_string() {
+        report::warning("the password in --dsn is visible to every user of this machine while the command runs (ps, /proc/<pid>/cmdline); pass it in PGPASSWORD, ~/.pgpass or PGPASSFILE instead");
+    }
+    if let Command::PrintTarget = cli.command {
+        let mut client = settings.connect()?;
+        ctx.target_line(&connection::Settings::print_target(&mut client)?);
+        return Ok(exit::OK);
+    }
     let style = ctx.style;
     // set-password (and install --password-prompt) may prompt at the terminal: no spinner
     // over the prompt.
@@ -119,10 +137,16 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
     let mut client = settings.connect()?;
     progress.set("running the checks");
     // Before any other statement: nothing another role configured may shape what follows.
-    db::session::pin(&mut client)?;
+    let facts = db::session::pin(&mut client)?;
+    if matches!(
+        cli.command,
+        Command::Install(_) | Command::SetPassword(_) | Command::Uninstall(_)
+    ) {
+        facts.refuse_writes(command_name(&cli.command))?;
+    }
     match &cli.command {
         Command::Verify(args) => {
-            let outcome = verify::verify(&mut client, &names, args.lock_timeout)?;
+            let outcome = verify::verify(&mut client, &facts, &names, args.lock_timeout)?;
             drop(progress);
             ctx.verify(&outcome);
             Ok(exit::verdict(outcome.all_pass(), None))
@@ -142,12 +166,11 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
             Ok(exit::verdict(true, outcome.login.as_ref()))
         }
         Command::Status => {
-            let server = checks::server(&mut client).ok();
             let status = status::status(
                 &mut client,
+                &facts,
                 &names,
                 std::time::Duration::from_secs(5),
-                server.as_ref(),
             )?;
             drop(progress);
             ctx.status(&status);
@@ -160,7 +183,7 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
             Ok(exit::OK)
         }
         Command::Uninstall(args) => run_uninstall(&mut client, &names, args, ctx, progress),
-        Command::Completions(_) | Command::Man => Ok(exit::OK),
+        Command::Completions(_) | Command::Man | Command::PrintTarget => Ok(exit::OK),
     }
 }
 
@@ -173,11 +196,6 @@ fn run_uninstall(
     ctx: &report::Context,
     progress: report::Progress,
 ) -> Result<i32> {
-    if matches!(ctx.style.format, cli::Format::Tap | cli::Format::Junit) {
-        return Err(Error::Usage(
-            "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)".into(),
-        ));
-    }
     progress.set("inspecting what uninstall would drop");
     let plan = uninstall::inspect(client, names)?;
     drop(progress);
@@ -228,5 +246,6 @@ fn command_name(command: &Command) -> &'static str {
         Command::Uninstall(_) => "uninstall",
         Command::Completions(_) => "completions",
         Command::Man => "man",
+        Command::PrintTarget => "print-target",
     }
 }

@@ -83,7 +83,10 @@ fn malformed_connection_strings_are_refused_before_connecting() {
         ("postgres://h/%zzdb", &["percent-encoding"][..]),
         ("host=127.0.0.1 port=99999", &["invalid port"][..]),
         ("host=127.0.0.1 sslmode=sometimes", &["invalid sslmode"][..]),
-        ("host=a,b", &["several hosts"][..]),
+        (
+            "host=a,b,c port=1,2",
+            &["could not match 2 port numbers to 3 hosts"][..],
+        ),
     ] {
         let run = cli_raw(&["install", "--dsn", dsn], &[]);
         assert_answer(&run, USAGE, mentions);
@@ -98,11 +101,18 @@ fn an_unknown_connection_option_is_named() {
     assert_answer(
         &run,
         USAGE,
-        &["unknown connection option \"colour\"", "supported:"],
+        &["unknown connection option \"colour\"", "docs/connection.md"],
     );
-    // A libpq option this tool does not implement is called that, not "unknown".
-    let run = cli_raw(&["verify", "--dsn", "host=127.0.0.1 service=prod"], &[]);
-    assert_answer(&run, USAGE, &["\"service\" is not supported"]);
+    // A libpq option this tool refuses on purpose is called that, not "unknown".
+    let run = cli_raw(&["verify", "--dsn", "host=127.0.0.1 gsslib=gssapi"], &[]);
+    assert_answer(
+        &run,
+        USAGE,
+        &[
+            "gsslib= in the connection string is set",
+            "no GSSAPI support",
+        ],
+    );
 }
 
 #[test]

@@ -228,6 +228,7 @@ fn stdin_and_file_take_quotes_backslashes_spaces_and_non_ascii_letters() {
     let file = dir.path().join("secret");
     let reversed: String = awkward.chars().rev().collect();
     fs::write(&file, format!("{reversed}\r\n")).expect("write the password file");
+    private(&file);
     let path = file.display().to_string();
     f.cli(&["set-password", "--password-file", &path])
         .assert_code(0);
@@ -236,6 +237,7 @@ fn stdin_and_file_take_quotes_backslashes_spaces_and_non_ascii_letters() {
 
     // A file without a final newline is one line too.
     fs::write(&file, "no-newline-at-the-end").expect("write");
+    private(&file);
     f.cli(&["set-password", "--password-file", &path])
         .assert_code(0);
     assert_eq!(f.login("no-newline-at-the-end"), Ok(()));
@@ -274,6 +276,7 @@ fn bad_passwords_are_refused_and_change_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let empty = dir.path().join("empty");
     fs::write(&empty, "").expect("write");
+    private(&empty);
     assert_refused(&f, USAGE, "the password is empty", || {
         f.cli(&[
             "set-password",
@@ -548,9 +551,12 @@ fn install_rolls_everything_back_when_the_password_is_refused() {
     assert_refused(&f, USAGE, "the password is empty", || {
         f.cli_stdin(&["install", "--password-stdin"], b"\n")
     });
-    assert_refused(&f, USAGE, "--check-login needs a new password", || {
-        f.cli(&["install", "--check-login"])
-    });
+    assert_refused(
+        &f,
+        USAGE,
+        "install --check-login needs a password source",
+        || f.cli(&["install", "--check-login"]),
+    );
     // The role exists beforehand and owns a table: install's preflight (src/commands/install/preflight.rs)
     // refuses it as someone else's role before anything is changed (and the password rule,
     // which also refuses a role that owns anything, would refuse it before the commit).
@@ -730,4 +736,11 @@ fn the_prompt_asks_twice_on_a_real_terminal_and_refuses_a_mismatch() {
     );
     run.assert_code(0);
     assert_eq!(f.login("from install"), Ok(()));
+}
+
+/// A password file the tool accepts: readable by its owner alone (it refuses others, as libpq
+/// refuses such a ~/.pgpass).
+fn private(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).expect("chmod 600");
 }

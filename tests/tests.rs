@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod citus;
+mod connection_psql;
 mod drift;
 mod e2e_connect_pg;
 mod faults;
@@ -14,5 +15,6 @@ mod install_verify;
 mod interface;
 mod locks;
 mod majors;
+mod operations;
 mod password;
 mod upgrade;

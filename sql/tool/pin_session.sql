@@ -31,6 +31,15 @@ EXCEPTION WHEN insufficient_privilege THEN
     NULL;
 END
 $pin$;
+-- Then what every command must know before its first statement of substance: whether the
+-- server is a hot standby or the session read-only (commands that write refuse at once, verify
+-- and status adapt), and whether the connected role is a superuser, read from pg_roles itself
+-- (no extension involved).
 SELECT pg_catalog.current_setting('session_replication_role') AS session_replication_role,
        pg_catalog.current_setting('search_path') AS search_path,
-       session_user::text AS login
+       session_user::text AS login,
+       pg_catalog.pg_is_in_recovery()::text AS in_recovery,
+       pg_catalog.current_setting('transaction_read_only') AS transaction_read_only,
+       COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                  WHERE r.rolname OPERATOR(pg_catalog.=) current_user), false)::text AS superuser,
+       current_user::text AS current_user

@@ -108,6 +108,15 @@ member_of AS (
      GROUP BY r.which
 )
 SELECT current_user::text AS connected_user,
+       -- Install repairs objects that belong to the owner role: a role that is not a
+       -- superuser can do that only as a member of it (owning the database is not enough).
+       coalesce((SELECT pg_catalog.pg_has_role(r.oid, 'USAGE') FROM roles r WHERE which = 'owner'), false)
+           AS member_of_owner,
+       coalesce((SELECT d.datdba OPERATOR(pg_catalog.=) (SELECT m.oid FROM pg_catalog.pg_roles m
+                                                          WHERE m.rolname OPERATOR(pg_catalog.=) current_user)
+                   FROM pg_catalog.pg_database d
+                  WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), false)
+           AS owns_database,
        coalesce((SELECT rolsuper FROM me), false) AS superuser,
        coalesce((SELECT rolsuper OR rolcreaterole FROM me), false) AS can_create_role,
        pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS can_create_schema,

@@ -28,20 +28,29 @@ tool_functions AS (
            LATERAL pg_catalog.to_regprocedure(pg_catalog.format('%I.', :'schema') || s.sig) AS p
      WHERE p IS NOT NULL
 ),
-foreign_deps AS (
-    SELECT CASE
-               WHEN d.dbid = 0 OR d.dbid = here.oid THEN
-                   CASE d.deptype WHEN 'o' THEN 'owns ' ELSE 'holds privileges on ' END
-                   || pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)
-               ELSE
-                   'owns or holds privileges on ' || pg_catalog.count(*) OVER (PARTITION BY d.dbid)
-                   || ' object(s) in database ' || pg_catalog.quote_ident(db.datname)
-           END AS what
+-- The other databases where the role owns or holds something (a store there, when the roles
+-- are shared): uninstall keeps the role for them and says so, rather than refusing. A
+-- privilege on another database itself (a shared object) counts as that database's.
+elsewhere AS (
+    SELECT DISTINCT db.datname
       FROM pg_catalog.pg_shdepend d
       JOIN r ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_authid'::regclass AND d.refobjid OPERATOR(pg_catalog.=) r.oid
       CROSS JOIN here
-      LEFT JOIN pg_catalog.pg_database db ON db.oid = d.dbid
-     WHERE NOT (d.dbid = here.oid
+      JOIN pg_catalog.pg_database db
+        ON db.oid = CASE WHEN d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_database'::regclass
+                         THEN d.objid ELSE d.dbid END
+     WHERE db.oid <> here.oid
+),
+foreign_deps AS (
+    SELECT CASE d.deptype WHEN 'o' THEN 'owns ' ELSE 'holds privileges on ' END
+           || pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) AS what
+      FROM pg_catalog.pg_shdepend d
+      JOIN r ON d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_authid'::regclass AND d.refobjid OPERATOR(pg_catalog.=) r.oid
+      CROSS JOIN here
+     WHERE (d.dbid = here.oid
+            OR (d.dbid = 0 AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_database'::regclass
+                                    AND d.objid <> here.oid)))
+       AND NOT (d.dbid = here.oid
             AND ((d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::regclass AND d.objid OPERATOR(pg_catalog.=) (SELECT oid FROM ns))
                   OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass AND d.objid IN (SELECT oid FROM tbl))
                   OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::regclass AND d.objid IN (SELECT oid FROM tool_functions))))
@@ -58,4 +67,5 @@ SELECT (SELECT pg_catalog.count(*) FROM r) > 0 AS role_exists,
        COALESCE((SELECT comment LIKE 'connect-pg-admin:%' FROM r), false) AS created_by_tool,
        COALESCE((SELECT rolsuper FROM r), false) AS superuser,
        :'drop_role' IN (current_user, session_user) AS connected_as,
-       ARRAY(SELECT what FROM foreign_deps ORDER BY 1) AS held
+       ARRAY(SELECT what FROM foreign_deps ORDER BY 1) AS held,
+       ARRAY(SELECT datname::text FROM elsewhere ORDER BY 1) AS elsewhere

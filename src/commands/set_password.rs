@@ -165,6 +165,22 @@ pub fn read(source: &Source, role: &str) -> Result<NewPassword> {
     }
 }
 
+/// Refuses a password file that others may read, as libpq refuses ~/.pgpass: a regular file
+/// (a symlink's target is what is judged) must have no group or other permission bits. Run
+/// before connecting.
+pub fn check_file_mode(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|e| file_error(path, &e))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if meta.is_file() && mode & 0o077 != 0 {
+        return Err(Error::Usage(format!(
+            "--password-file {} is readable or writable by group or others (mode {mode:04o}); a password file must be private, as libpq requires of ~/.pgpass: chmod 600 it (a symlink's target must be); nothing was changed",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 fn file_error(path: &Path, e: &std::io::Error) -> Error {
     Error::Usage(format!(
         "cannot read --password-file {}: {}; nothing was changed",

@@ -7,8 +7,9 @@ use std::time::Duration;
 use postgres::Client;
 
 use crate::commands::verify;
-use crate::contract::checks::{Outcome, Server};
+use crate::contract::checks::{self, Outcome};
 use crate::contract::template;
+use crate::db::session::Facts;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
 
@@ -23,6 +24,8 @@ pub struct Status {
     /// Live and expired sessions, or why they could not be counted.
     pub sessions: std::result::Result<(i64, i64), String>,
     pub role: Role,
+    /// "hot standby" or "read-only" when the server or session is (None: writable).
+    pub read_only: Option<&'static str>,
     /// On a Citus coordinator: the cluster and the session table's shards.
     pub citus: Option<CitusStatus>,
 }
@@ -71,11 +74,11 @@ fn db_reason(e: &postgres::Error) -> String {
 
 pub fn status(
     client: &mut Client,
+    facts: &Facts,
     names: &Names,
     lock_timeout: Duration,
-    server: Option<&Server>,
 ) -> Result<Status> {
-    let superuser = server.is_some_and(|s| s.superuser);
+    let superuser = facts.superuser;
     let vars = [
         ("schema", names.schema.as_str()),
         ("role", names.role.as_str()),
@@ -88,7 +91,7 @@ pub fn status(
     let table_exists: bool = row.get("table_exists");
     let role_exists: bool = row.get("role_exists");
 
-    let checks = match verify::verify(client, names, lock_timeout) {
+    let checks = match verify::verify(client, facts, names, lock_timeout) {
         Ok(outcome) => Ok(outcome),
         Err(e @ (Error::Connection { .. } | Error::Server(_) | Error::Internal(_))) => {
             return Err(e)
@@ -137,12 +140,14 @@ pub fn status(
         Err("only a superuser may read whether it has a password".to_string())
     };
 
-    let citus = match server.and_then(|s| s.citus.as_ref()) {
+    // Only what the coordinator says of its cluster; anything else (no pgTAP, say) is for the
+    // checks line to report.
+    let citus = match checks::server(client).ok().and_then(|s| s.citus) {
         Some(node) => {
             let sql = template::render(include_str!("../../sql/tool/status_citus.sql"), &vars)?;
             Some(CitusStatus {
-                version: node.version.clone(),
-                workers: node.workers.clone(),
+                version: node.version,
+                workers: node.workers,
                 shards: client
                     .query_one(sql.as_str(), &[])
                     .map(|r| r.get::<_, i64>("shards"))
@@ -166,5 +171,6 @@ pub fn status(
             expired: row.get("role_expired"),
             password,
         },
+        read_only: facts.read_only_kind(),
     })
 }

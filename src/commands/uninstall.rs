@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use postgres::{Client, GenericClient};
 
+use crate::commands::install::apply;
 use crate::contract::catalog;
 use crate::contract::template;
 use crate::db;
@@ -126,7 +127,8 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
             .map_err(|e| Error::from_db(ctx, &e))?;
         let exists: bool = r.get("role_exists");
         let created: bool = r.get("created_by_tool");
-        let drop = exists && created;
+        let elsewhere: Vec<String> = r.get("elsewhere");
+        let drop = exists && created && elsewhere.is_empty();
         let mut blockers = Vec::new();
         if drop {
             if r.get::<_, bool>("superuser") {
@@ -141,9 +143,16 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
             name: name.clone(),
             exists,
             drop,
-            kept_because: (exists && !created).then(|| {
-                "connect-pg-admin did not create it (its comment does not say so)".to_string()
-            }),
+            kept_because: if exists && !created {
+                Some("connect-pg-admin did not create it (its comment does not say so)".to_string())
+            } else if exists && !elsewhere.is_empty() {
+                Some(format!(
+                    "it is still used in database {} (it owns or holds privileges there: another store, say); uninstall drops it once no other database uses it",
+                    elsewhere.join(", ")
+                ))
+            } else {
+                None
+            },
             blockers,
         });
     }
@@ -170,11 +179,30 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
             names.schema
         )));
     }
-    db::set_lock_timeout(&mut tx, lock_timeout)?;
     if citus {
         tx.batch_execute(include_str!("../../sql/tool/citus_sequential.sql"))
             .map_err(|e| Error::from_db("setting Citus's sequential mode", &e))?;
     }
+    // As install does: the session table is taken with LOCK ... NOWAIT, polled, so that while
+    // the application's transactions hold it this run waits outside the lock queue and the
+    // application's reads and writes never queue behind it. Every other statement may wait
+    // only briefly (a catalog row another transaction is changing).
+    let table_vars = [("schema", names.schema.as_str())];
+    let lock = template::render(include_str!("../../sql/tool/lock_table.sql"), &table_vars)?;
+    if !db::poll_nowait(&mut tx, &lock, lock_timeout)? {
+        let held = apply::blockers(&mut tx, &table_vars)?;
+        return Err(Error::LockTimeout(format!(
+            "uninstall could not lock table {}.session within {}ms; {}; nothing was changed: run again when they finish, or raise --lock-timeout",
+            names.schema,
+            lock_timeout.as_millis(),
+            if held.is_empty() {
+                "the sessions holding it have finished since".to_string()
+            } else {
+                format!("held by {}", held.join("; "))
+            }
+        )));
+    }
+    db::set_lock_timeout(&mut tx, apply::STATEMENT_LOCK_WAIT)?;
     let plan = inspect(&mut tx, names)?;
     refuse_if_blocked(&plan)?;
     if plan.schema_exists {

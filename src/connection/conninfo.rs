@@ -8,59 +8,8 @@
 //!
 //! References: <https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING>
 
+use super::keywords;
 use crate::error::{Error, Result};
-
-/// The libpq keywords connect-pg-admin understands, in the order libpq documents them.
-pub const KEYWORDS: &[&str] = &[
-    "host",
-    "hostaddr",
-    "port",
-    "dbname",
-    "user",
-    "password",
-    "passfile",
-    "connect_timeout",
-    "options",
-    "application_name",
-    "sslmode",
-    "sslcert",
-    "sslkey",
-    "sslrootcert",
-];
-
-/// libpq keywords we deliberately do not implement; naming them in the error is kinder than
-/// calling a valid libpq option "invalid".
-const UNSUPPORTED: &[&str] = &[
-    "channel_binding",
-    "client_encoding",
-    "fallback_application_name",
-    "gssdelegation",
-    "gssencmode",
-    "gsslib",
-    "keepalives",
-    "keepalives_count",
-    "keepalives_idle",
-    "keepalives_interval",
-    "krbsrvname",
-    "load_balance_hosts",
-    "replication",
-    "require_auth",
-    "requirepeer",
-    "requiressl",
-    "service",
-    "sslcertmode",
-    "sslcompression",
-    "sslcrl",
-    "sslcrldir",
-    "sslkeylogfile",
-    "sslnegotiation",
-    "sslpassword",
-    "sslsni",
-    "ssl_max_protocol_version",
-    "ssl_min_protocol_version",
-    "target_session_attrs",
-    "tcp_user_timeout",
-];
 
 const URL_PREFIXES: &[&str] = &["postgresql://", "postgres://"];
 
@@ -90,22 +39,16 @@ fn insert(
     value: String,
     previous: Option<&str>,
 ) -> Result<()> {
-    if !KEYWORDS.contains(&key) {
+    if keywords::find(key).is_none() {
         let shown = previous != Some("password")
             && !key.is_empty()
             && key.len() <= 40
             && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        return Err(if UNSUPPORTED.contains(&key) {
-            Error::Usage(format!(
-                "connection option \"{key}\" is not supported by connect-pg-admin; supported: {}",
-                KEYWORDS.join(", ")
-            ))
-        } else if key.is_empty() {
+        return Err(if key.is_empty() {
             usage("a \"=\" has no keyword before it")
         } else if shown {
             usage(format!(
-                "unknown connection option \"{key}\"; supported: {}",
-                KEYWORDS.join(", ")
+                "unknown connection option \"{key}\"; see docs/connection.md for the libpq keywords"
             ))
         } else if previous == Some("password") {
             usage(
@@ -113,12 +56,20 @@ fn insert(
                  spaces (password='...') or percent-encode it in a URL",
             )
         } else {
-            usage(format!(
-                "an option name is not a known connection option; supported: {}",
-                KEYWORDS.join(", ")
-            ))
+            usage("an option name is not a known connection option; see docs/connection.md")
         });
     }
+    // libpq's conninfo_storeval: the old requiressl keyword is an alias that sets sslmode.
+    let (key, value) = if key == "requiressl" {
+        let mode = if value.starts_with('1') {
+            "require"
+        } else {
+            "prefer"
+        };
+        ("sslmode", mode.to_string())
+    } else {
+        (key, value)
+    };
     match pairs.iter_mut().find(|(k, _)| k == key) {
         Some(slot) => slot.1 = value,
         None => pairs.push((key.to_string(), value)),
@@ -200,7 +151,7 @@ fn parse_key_value(s: &str) -> Result<Vec<(String, String)>> {
 
 /// A keyword for an error message, or a placeholder if it does not look like one.
 fn shown_key(key: &str) -> &str {
-    if KEYWORDS.contains(&key) {
+    if keywords::find(key).is_some() {
         key
     } else {
         "an option"
@@ -210,7 +161,8 @@ fn shown_key(key: &str) -> &str {
 /// libpq's URI form: `postgres://[user[:password]@][host][:port][/dbname][?key=value&...]`.
 /// Every component is percent-decoded; `+` stays a plus (libpq does not treat it as a space).
 fn parse_url(s: &str) -> Result<Vec<(String, String)>> {
-    let (filled, host_was_empty) = fill_empty_host(s);
+    let (single, host_list) = split_host_list(s)?;
+    let (filled, host_was_empty) = fill_empty_host(&single);
     let url = url::Url::parse(&filled).map_err(|e| usage(format!("invalid URL ({e})")))?;
     if url.fragment().is_some() {
         return Err(usage(
@@ -234,12 +186,6 @@ fn parse_url(s: &str) -> Result<Vec<(String, String)>> {
         _ if host_was_empty => {}
         Some(url::Host::Domain(d)) => {
             let host = decode(d, "host")?;
-            if host.contains(',') {
-                return Err(Error::Usage(
-                    "several hosts in one connection string are not supported; give one host"
-                        .into(),
-                ));
-            }
             if !host.is_empty() {
                 insert(&mut pairs, "host", host, None)?;
             }
@@ -251,6 +197,12 @@ fn parse_url(s: &str) -> Result<Vec<(String, String)>> {
     }
     if let Some(port) = url.port() {
         insert(&mut pairs, "port", port.to_string(), None)?;
+    }
+    if let Some((hosts, ports)) = host_list {
+        insert(&mut pairs, "host", hosts, None)?;
+        if ports.split(',').any(|p| !p.is_empty()) {
+            insert(&mut pairs, "port", ports, None)?;
+        }
     }
 
     // The path as written, not url.path(): the WHATWG parser drops "." and ".." segments,
@@ -302,6 +254,53 @@ fn parse_url(s: &str) -> Result<Vec<(String, String)>> {
         }
     }
     Ok(pairs)
+}
+
+/// libpq's `postgres://h1:p1,[::1]:p2/db`: the URL crate knows one host only, so a list of
+/// host specifications is taken out here (decoded, as `host=` and `port=` lists with empty
+/// entries for the defaults) and the URL continues with an empty host.
+fn split_host_list(s: &str) -> Result<(String, Option<(String, String)>)> {
+    let Some(scheme_end) = s.find("://").map(|i| i + 3) else {
+        return Ok((s.to_string(), None));
+    };
+    let rest = &s[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let host_start = authority.rfind('@').map_or(0, |i| i + 1);
+    let list = &authority[host_start..];
+    if !list.contains(',') {
+        return Ok((s.to_string(), None));
+    }
+    let (mut hosts, mut ports) = (Vec::new(), Vec::new());
+    for spec in list.split(',') {
+        let (host, port) = if let Some(v6) = spec.strip_prefix('[') {
+            let Some((addr, after)) = v6.split_once(']') else {
+                return Err(usage(
+                    "a bracketed IPv6 host in the URL has no closing \"]\"",
+                ));
+            };
+            let port = match after {
+                "" => "",
+                p => p.strip_prefix(':').ok_or_else(|| {
+                    usage("unexpected text after an IPv6 host in the URL; write [address]:port")
+                })?,
+            };
+            (addr.to_string(), port)
+        } else {
+            match spec.split_once(':') {
+                Some((h, p)) => (decode(h, "host")?, p),
+                None => (decode(spec, "host")?, ""),
+            }
+        };
+        if !port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(usage("a port in the URL's host list is not a number"));
+        }
+        hosts.push(host);
+        ports.push(port.to_string());
+    }
+    let at = scheme_end + host_start;
+    let single = format!("{}{}", &s[..at], &s[at + list.len()..]);
+    Ok((single, Some((hosts.join(","), ports.join(",")))))
 }
 
 /// WHATWG URLs, which the url crate implements, have no empty host after `user@` or before
@@ -482,7 +481,11 @@ mod tests {
         assert!(err("host").contains("key=value"));
         assert!(err("mydb").contains("postgres:// URL or key=value"));
         assert!(err("hots=x").contains("unknown connection option \"hots\""));
-        assert!(err("service=x").contains("not supported"));
+        assert_eq!(
+            p("service=x requiressl=1"),
+            kv(&[("service", "x"), ("sslmode", "require")])
+        );
+        assert_eq!(p("requiressl=0"), kv(&[("sslmode", "prefer")]));
         assert!(err("=x").contains("no keyword"));
         assert!(err("ssl=true").contains("unknown connection option \"ssl\""));
         assert!(!err("ho$t=x").contains("ho$t"));
@@ -621,7 +624,23 @@ mod tests {
         assert!(err("postgres://h/d?sslmode").contains("has no \"=\""));
         assert!(err("postgres://h/a/b").contains("more than one segment"));
         assert!(err("postgres://h/d%zz").contains("percent-encoding"));
-        assert!(err("postgres://h1,h2/d").contains("several hosts"));
+        assert!(err("postgres://h1,h2:x/d").contains("not a number"));
+        assert!(err("postgres://h1,[::1/d").contains("closing"));
+    }
+
+    #[test]
+    fn url_host_lists() {
+        assert_eq!(
+            p("postgres://u@h1:5433,[::1],h3:7/d?target_session_attrs=read-write"),
+            kv(&[
+                ("user", "u"),
+                ("host", "h1,::1,h3"),
+                ("port", "5433,,7"),
+                ("dbname", "d"),
+                ("target_session_attrs", "read-write"),
+            ])
+        );
+        assert_eq!(p("postgres://a,b"), kv(&[("host", "a,b")]));
     }
 
     #[test]

@@ -2,11 +2,15 @@
 //! `host:port:database:user:password`, `*` matching anything in the first four fields, `\`
 //! escaping `:` and `\`, `#` starting a comment line, the first matching line winning.
 //!
-//! Only pure functions over the file's text live here; reading the file and checking its
-//! permissions belongs to `connect`.
+//! `from_file` reads the file the way libpq does (ignored when group or others can read it);
+//! the rest are pure functions over its text.
 //!
 //! Reference: <https://www.postgresql.org/docs/current/libpq-pgpass.html> and
 //! `passwordFromFile` in libpq's fe-connect.c.
+
+use std::path::{Path, PathBuf};
+
+use super::params::{Target, DEFAULT_SOCKET_DIR};
 
 /// One field of the first four: `*` alone matches anything, otherwise the (unescaped) text
 /// must match exactly.
@@ -107,9 +111,8 @@ pub fn parse_line(line: &str) -> Option<Entry> {
     })
 }
 
-/// The password of the first line matching the connection. `hosts` lists the names the host
-/// field may match: for a Unix socket, libpq matches `localhost` (and we also accept the
-/// socket directory itself); for TCP, the host name or address as given.
+/// The password of the first line matching the connection; `hosts` lists the names the host
+/// field may match (one, from `host_name`, when connecting).
 pub fn lookup(
     contents: &str,
     hosts: &[&str],
@@ -127,6 +130,72 @@ pub fn lookup(
                 && e.user.matches(user)
         })
         .map(|e| e.password)
+}
+
+/// Where the password came from, so an authentication failure can say which one to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordSource {
+    /// password= or PGPASSWORD (or a service file).
+    Given(super::params::Source),
+    File(PathBuf),
+    /// Passed to `connect_as` by the caller.
+    Explicit,
+    /// No password; `note` says why the password file did not supply one, if it was looked at.
+    None {
+        note: Option<String>,
+    },
+}
+
+/// The host field a connection matches: libpq's `passwordFromFile` uses "localhost" for its
+/// default socket directory only, and any other socket directory as written.
+pub fn host_name(target: &Target) -> String {
+    match target {
+        Target::Socket(dir) if dir == Path::new(DEFAULT_SOCKET_DIR) => "localhost".into(),
+        Target::Socket(dir) => dir.to_string_lossy().into_owned(),
+        Target::Tcp { host, .. } => host.clone(),
+    }
+}
+
+/// Looks the password up in the password file. Returns where the password came from (or why
+/// the file gave none, for the authentication failure message) and the password itself.
+pub fn from_file(
+    path: &Path,
+    host: &str,
+    port: u16,
+    dbname: &str,
+    user: &str,
+) -> (PasswordSource, Option<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    let shown = path.display();
+    let none = |note: Option<String>| (PasswordSource::None { note }, None);
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return none(None),
+        Err(e) => return none(Some(format!("could not read \"{shown}\": {e}"))),
+    };
+    if !meta.is_file() {
+        return none(Some(format!(
+            "\"{shown}\" is not a plain file, so it was ignored"
+        )));
+    }
+    // libpq ignores a password file others can access, so a leaked file fails loudly.
+    if meta.permissions().mode() & 0o077 != 0 {
+        return none(Some(format!(
+            "\"{shown}\" was ignored because group or others can access it; chmod 0600 it"
+        )));
+    }
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => return none(Some(format!("could not read \"{shown}\": {e}"))),
+    };
+    let port = port.to_string();
+    match lookup(&text, &[host], &port, dbname, user) {
+        // libpq treats an empty password like none.
+        Some(pw) if !pw.is_empty() => (PasswordSource::File(path.to_path_buf()), Some(pw)),
+        _ => none(Some(format!(
+            "no line of \"{shown}\" matches {host}:{port}:{dbname}:{user}"
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -230,6 +299,20 @@ localhost:5432:app:bob:first
             )
             .as_deref(),
             Some("bylocalhost")
+        );
+    }
+
+    #[test]
+    fn localhost_means_the_default_socket_directory_only() {
+        let sock = |d: &str| Target::Socket(PathBuf::from(d));
+        assert_eq!(host_name(&sock("/var/run/postgresql")), "localhost");
+        assert_eq!(host_name(&sock("/tmp")), "/tmp");
+        assert_eq!(
+            host_name(&Target::Tcp {
+                host: "db".into(),
+                hostaddr: None
+            }),
+            "db"
         );
     }
 

@@ -22,6 +22,8 @@ pub struct Server {
     /// The script of a private copy, read when the installed pgTAP is not to be trusted.
     pub pgtap_script: Option<String>,
     pub pgtap_available: bool,
+    /// The default version of the server's pgTAP files, if it has them.
+    pub pgtap_version: Option<String>,
     pub superuser: bool,
     pub current_user: String,
     /// The Citus cluster this database is the coordinator of, if it has the citus extension.
@@ -71,6 +73,7 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
         pgtap_distrust: row.get("pgtap_distrust"),
         pgtap_script: None,
         pgtap_available: row.get("pgtap_available"),
+        pgtap_version: row.get("pgtap_version"),
         superuser: row.get::<_, Option<bool>>("superuser").unwrap_or(false),
         current_user: row.get("current_user"),
         citus: None,
@@ -91,8 +94,7 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
         s.citus = Some(citus_node(client)?);
     }
     if let (Some(schema), Some(why)) = (&s.pgtap_schema, &s.pgtap_distrust) {
-        let version: Option<String> = row.get("pgtap_version");
-        s.pgtap_script = Some(pgtap_script(client, version.as_deref()).map_err(|reason| {
+        s.pgtap_script = Some(pgtap_script(client, s.pgtap_version.as_deref()).map_err(|reason| {
             Error::Prerequisite(format!(
                 "the pgTAP installed in schema {schema} is not trusted ({why}), and a private copy cannot be loaded ({reason}); nothing was run: have a superuser own pgTAP and its schema (DROP EXTENSION pgtap; CREATE EXTENSION pgtap SCHEMA <a schema only superusers may create in>), or connect as a superuser on a server with pgTAP's files"
             ))
@@ -120,7 +122,7 @@ fn citus_node(client: &mut postgres::Client) -> Result<CitusNode> {
 
 /// The extension script of a private copy of pgTAP, or why it cannot be read.
 fn pgtap_script(
-    client: &mut postgres::Client,
+    client: &mut impl postgres::GenericClient,
     version: Option<&str>,
 ) -> std::result::Result<String, String> {
     let version = version.ok_or("the server has no pgTAP files")?;
@@ -166,16 +168,25 @@ impl PgTap {
         let schema = format!("connect_pg_admin_pgtap_{}", std::process::id());
         let vars = [("pgtap_schema", schema.as_str())];
         if let Some(script) = &server.pgtap_script {
-            let sql =
-                template::render(include_str!("../../sql/tool/load_pgtap_script.sql"), &vars)?;
-            tx.batch_execute(&sql)
-                .and_then(|()| tx.batch_execute(script))
-                .and_then(|()| tx.batch_execute("SET LOCAL search_path = pg_catalog, pg_temp"))
-                .map_err(|e| Error::from_db("loading a private copy of pgTAP", &e))?;
-            return Ok(PgTap {
-                schema,
-                loaded: Loaded::Script,
-            });
+            return load_script(tx, schema, script);
+        }
+        // Another run in this database (an install of another store, say) has pgTAP loaded as
+        // an extension until its transaction ends. A superuser need not wait for it: a private
+        // copy from the extension's script collides with nothing.
+        if !try_pgtap_lock(tx)? && server.superuser {
+            // In a savepoint: a script that cannot be read must not end the transaction.
+            let mut sp = tx
+                .savepoint("connect_pg_admin_pgtap_script")
+                .map_err(|e| Error::from_db("loading pgTAP", &e))?;
+            let script = pgtap_script(&mut sp, server.pgtap_version.as_deref());
+            match script {
+                Ok(_) => sp.commit(),
+                Err(_) => sp.rollback(),
+            }
+            .map_err(|e| Error::from_db("loading pgTAP", &e))?;
+            if let Ok(script) = script {
+                return load_script(tx, schema, &script);
+            }
         }
         take_pgtap_lock(tx)?;
         let sql = template::render(include_str!("../../sql/tool/load_pgtap.sql"), &vars)?;
@@ -204,6 +215,30 @@ impl PgTap {
         tx.batch_execute(&sql)
             .map_err(|e| Error::from_db("removing pgTAP", &e))
     }
+}
+
+/// Loads a private copy of pgTAP from its extension script into `schema`, for this
+/// transaction only.
+fn load_script(tx: &mut Transaction, schema: String, script: &str) -> Result<PgTap> {
+    let sql = template::render(
+        include_str!("../../sql/tool/load_pgtap_script.sql"),
+        &[("pgtap_schema", schema.as_str())],
+    )?;
+    tx.batch_execute(&sql)
+        .and_then(|()| tx.batch_execute(script))
+        .and_then(|()| tx.batch_execute("SET LOCAL search_path = pg_catalog, pg_temp"))
+        .map_err(|e| Error::from_db("loading a private copy of pgTAP", &e))?;
+    Ok(PgTap {
+        schema,
+        loaded: Loaded::Script,
+    })
+}
+
+fn try_pgtap_lock(tx: &mut Transaction) -> Result<bool> {
+    Ok(tx
+        .query_one(include_str!("../../sql/tool/try_pgtap_lock.sql"), &[])
+        .map_err(|e| Error::from_db("waiting to load pgTAP", &e))?
+        .get(0))
 }
 
 /// How long a run waits for another run in the same database to finish with the pgTAP it
@@ -236,6 +271,9 @@ pub struct CheckResult {
     pub passed: bool,
     /// pgTAP's diagnostics for a failure (have/want and the like), one line each.
     pub diagnostics: Vec<String>,
+    /// Why the check was skipped (pgTAP's `# SKIP` reason: the connected role may not read
+    /// what it looks at), if it was. A skipped check counts as passing, and says so.
+    pub skipped: Option<String>,
 }
 
 /// One pass over every check.
@@ -252,6 +290,9 @@ impl Outcome {
     }
     pub fn all_pass(&self) -> bool {
         self.results.iter().all(|r| r.passed)
+    }
+    pub fn skipped(&self) -> usize {
+        self.results.iter().filter(|r| r.skipped.is_some()).count()
     }
 }
 
@@ -422,6 +463,10 @@ pub(crate) fn parse(tap: &str, checks: &[Check]) -> Result<Vec<CheckResult>> {
                     description: check.description.clone(),
                     passed: t.result,
                     diagnostics: Vec::new(),
+                    skipped: t
+                        .directive
+                        .filter(|d| d.kind == tap_parser::DirectiveKind::Skip)
+                        .map(|d| d.reason.unwrap_or("skipped").trim().to_string()),
                 });
             }
             TapStatement::Comment(c) => {

@@ -56,6 +56,9 @@ struct JsonCheck<'a> {
     status: &'static str,
     description: &'a str,
     diagnostics: &'a [String],
+    /// Only on a skipped check: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -95,7 +98,12 @@ pub fn json(run: &Run, r: &Report) -> String {
             .iter()
             .map(|c| JsonCheck {
                 name: &c.name,
-                status: if c.passed { "pass" } else { "fail" },
+                status: match (c.passed, &c.skipped) {
+                    (true, Some(_)) => "skip",
+                    (true, None) => "pass",
+                    (false, _) => "fail",
+                },
+                skipped: c.skipped.as_deref(),
                 description: &c.description,
                 diagnostics: &c.diagnostics,
             })
@@ -230,7 +238,14 @@ pub fn junit(run: &Run, r: &Report) -> String {
                 ("tests", &r.checks.len().to_string()),
                 ("failures", &failures.to_string()),
                 ("errors", "0"),
-                ("skipped", "0"),
+                (
+                    "skipped",
+                    &r.checks
+                        .iter()
+                        .filter(|c| c.skipped.is_some())
+                        .count()
+                        .to_string(),
+                ),
                 ("time", &total),
                 ("timestamp", &timestamp),
             ],
@@ -242,7 +257,11 @@ pub fn junit(run: &Run, r: &Report) -> String {
                 ("classname", &classname),
                 ("time", "0"),
             ];
-            if c.passed {
+            if let (true, Some(reason)) = (c.passed, &c.skipped) {
+                x.open("testcase", &attrs);
+                x.empty("skipped", &[("message", reason)]);
+                x.close("testcase");
+            } else if c.passed {
                 x.empty("testcase", &attrs);
             } else {
                 x.open("testcase", &attrs);
@@ -365,6 +384,7 @@ mod tests {
             description: "x < y & \"z\"".into(),
             passed: false,
             diagnostics: vec!["have: </failure>]]>\u{1}".into()],
+            skipped: None,
         }];
         let xml = junit(
             &run,

@@ -85,6 +85,11 @@ impl Context {
         }
     }
 
+    /// Where the session landed (the hidden print-target command), one line on stdout.
+    pub fn target_line(&self, line: &str) {
+        out(&format!("{line}\n"));
+    }
+
     pub fn verify(&self, outcome: &Outcome) {
         let style = self.style;
         match style.format {
@@ -126,6 +131,11 @@ fn out(text: &str) {
 
 pub fn error(e: &Error) {
     eprintln!("connect-pg-admin: {} {e}", term::err("error:", Paint::Red));
+}
+
+/// A warning about how the tool was run, on stderr (also with --quiet: it is about safety).
+pub fn warning(message: &str) {
+    eprintln!("connect-pg-admin: warning: {message}");
 }
 
 /// A shell completion script for `shell`, generated from the clap definition.
@@ -186,12 +196,15 @@ fn checks_table(results: &[CheckResult], style: Style, summary: bool) -> String 
         if r.passed && style.quiet {
             continue;
         }
-        let mark = if r.passed {
-            format!("{}    ", term::out("ok", Paint::Green))
-        } else {
-            term::out("not ok", Paint::Red)
+        let mark = match (r.passed, &r.skipped) {
+            (true, Some(_)) => "skip  ".to_string(),
+            (true, None) => format!("{}    ", term::out("ok", Paint::Green)),
+            (false, _) => term::out("not ok", Paint::Red),
         };
         s.push_str(&format!("{mark}  {:width$}  {}\n", r.name, r.description));
+        if let Some(reason) = &r.skipped {
+            s.push_str(&format!("        {:width$}  not run: {reason}\n", ""));
+        }
         if !r.passed {
             for d in &r.diagnostics {
                 s.push_str(&format!("        {:width$}  {}\n", "", d));
@@ -200,12 +213,18 @@ fn checks_table(results: &[CheckResult], style: Style, summary: bool) -> String 
     }
     if summary {
         let failed = results.iter().filter(|r| !r.passed).count();
+        let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
         if failed == 0 {
             if !style.quiet {
-                s.push_str(&format!(
-                    "{}\n",
-                    term::out(&format!("All {} checks pass.", results.len()), Paint::Bold)
-                ));
+                let line = if skipped == 0 {
+                    format!("All {} checks pass.", results.len())
+                } else {
+                    format!(
+                        "All {} checks that ran pass; {skipped} skipped (see above).",
+                        results.len() - skipped
+                    )
+                };
+                s.push_str(&format!("{}\n", term::out(&line, Paint::Bold)));
             }
         } else {
             s.push_str(&format!(

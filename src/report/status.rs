@@ -25,6 +25,8 @@ fn known<'a, T, U>(r: &'a Result<T, String>, f: impl FnOnce(&'a T) -> U) -> Know
 
 #[derive(Serialize)]
 struct StatusDoc<'a> {
+    /// "hot standby" or "read-only" (null: writable).
+    read_only: Option<&'a str>,
     schema_exists: bool,
     schema_owner: Option<&'a str>,
     table_exists: bool,
@@ -55,6 +57,8 @@ struct LastChangeDoc<'a> {
 #[derive(Serialize)]
 struct CheckCounts {
     pass: usize,
+    /// Skipped by pgTAP: the connected role may not read what they look at.
+    skip: usize,
     fail: usize,
 }
 
@@ -78,6 +82,7 @@ struct AppRoleDoc<'a> {
 impl<'a> StatusDoc<'a> {
     fn new(run: &'a Run, s: &'a Status) -> StatusDoc<'a> {
         StatusDoc {
+            read_only: s.read_only,
             schema_exists: s.schema_exists,
             schema_owner: s.schema_owner.as_deref(),
             table_exists: s.table_exists,
@@ -88,7 +93,12 @@ impl<'a> StatusDoc<'a> {
                 steps: c.steps,
             }),
             checks: known(&s.checks, |o| CheckCounts {
-                pass: o.results.iter().filter(|c| c.passed).count(),
+                pass: o
+                    .results
+                    .iter()
+                    .filter(|c| c.passed && c.skipped.is_none())
+                    .count(),
+                skip: o.skipped(),
                 fail: o.failing().len(),
             }),
             sessions: known(&s.sessions, |&(live, expired)| SessionCounts {
@@ -199,6 +209,14 @@ impl Context {
                     Err(e) => format!("unknown: {e}"),
                 };
                 let checks = match &s.checks {
+                    Ok(o) if o.all_pass() && o.skipped() > 0 => term::out(
+                        &format!(
+                            "all {} that ran pass, {} skipped",
+                            o.results.len() - o.skipped(),
+                            o.skipped()
+                        ),
+                        Paint::Green,
+                    ),
                     Ok(o) if o.all_pass() => {
                         term::out(&format!("all {} pass", o.results.len()), Paint::Green)
                     }
@@ -221,8 +239,12 @@ impl Context {
                     Ok((live, expired)) => format!("{live} live, {expired} expired"),
                     Err(e) => format!("unknown: {e}"),
                 };
+                let target = match s.read_only {
+                    Some(kind) => format!("{} ({kind})", info.target),
+                    None => info.target.clone(),
+                };
                 let mut lines = vec![
-                    ("target", info.target.clone()),
+                    ("target", target),
                     ("schema", schema),
                     ("last change", last),
                     ("checks", checks),

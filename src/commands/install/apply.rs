@@ -285,9 +285,12 @@ fn take_install_lock(
 /// other wait (a catalog row another transaction is changing, a role another install is
 /// creating), since for as long as a lock request waits, later requests that conflict with it
 /// wait behind it.
-const STATEMENT_LOCK_WAIT: Duration = Duration::from_millis(50);
+pub(crate) const STATEMENT_LOCK_WAIT: Duration = Duration::from_millis(50);
 /// Pauses between two tries of a step within one attempt: short at first, so a lock that is
 /// released at once is taken at once, then growing to this.
+/// How often a role step is retried after losing a race to another run (each retry waits a
+/// little longer); eight installs at once into one cluster need a few.
+const ROLE_RACE_RETRIES: u32 = 20;
 const POLL_MIN: Duration = Duration::from_millis(10);
 const POLL_MAX: Duration = Duration::from_millis(200);
 
@@ -329,14 +332,15 @@ fn apply_step(
             // Roles are cluster-wide: an install into another database of the same cluster
             // may create the same role at the same moment. Its commit makes our CREATE ROLE
             // fail; on retry the step finds the role and only adjusts it.
-            Tried::RoleRace if races < 3 => {
+            Tried::RoleRace if races < ROLE_RACE_RETRIES => {
                 races += 1;
                 attempts -= 1;
+                sleep(POLL_MIN * races);
                 continue;
             }
             Tried::RoleRace => {
                 return Err(Error::Server(format!(
-                    "step {}: the role was created and dropped again by someone else while this run created it; run again",
+                    "step {}: other runs changed the same role {ROLE_RACE_RETRIES} times while this one changed it; nothing was changed: run again",
                     step.name
                 )))
             }
@@ -400,7 +404,7 @@ fn try_step(
             return Err(err);
         }
         sp.rollback().map_err(|e| Error::from_db(step.name, &e))?;
-        if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && step.name.starts_with("role.") {
+        if step.name.starts_with("role.") && is_role_race(&e) {
             return Ok(Tried::RoleRace);
         }
         if e.code() != Some(&SqlState::LOCK_NOT_AVAILABLE) {
@@ -415,6 +419,22 @@ fn try_step(
     }
 }
 
+/// Roles are cluster-wide, and installs into other databases of the cluster change the same
+/// pg_authid rows (and their comments and memberships) without any lock this run could take
+/// first (advisory locks are per database): a concurrent CREATE ROLE commits a duplicate key,
+/// a concurrent ALTER ROLE or COMMENT makes ours fail with "tuple concurrently updated", or
+/// the two deadlock. Each is the other run's commit winning; the step's retry sees it.
+fn is_role_race(e: &postgres::Error) -> bool {
+    let Some(db) = e.as_db_error() else {
+        return false;
+    };
+    let code = db.code();
+    *code == SqlState::UNIQUE_VIOLATION
+        || *code == SqlState::T_R_DEADLOCK_DETECTED
+        || *code == SqlState::T_R_SERIALIZATION_FAILURE
+        || (*code == SqlState::INTERNAL_ERROR && db.message().starts_with("tuple concurrently"))
+}
+
 /// 200ms, 400ms, 800ms, ... capped at 5s.
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((100u64 << attempt.min(6)).min(5000))
@@ -422,7 +442,7 @@ fn backoff(attempt: u32) -> Duration {
 
 /// Who holds locks on the schema's tables, one line each: pid, application, user, how long
 /// their transaction has been open, its state, and when and with what its last query began.
-fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
+pub(crate) fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
     let sql = template::render(include_str!("../../../sql/tool/blockers.sql"), vars)?;
     let rows = tx
         .query(sql.as_str(), &[])

@@ -13,7 +13,7 @@ use postgres::{Client, Transaction};
 use crate::cli::InstallArgs;
 use crate::commands::set_password::{self, Source};
 use crate::connection::Settings;
-use crate::error::{exit, Error, Result};
+use crate::error::{exit, Result};
 use crate::names::Names;
 
 pub use apply::{AppliedStep, Installed};
@@ -50,13 +50,8 @@ pub fn run(
         wait: args.wait,
         distribute: args.distribute,
     };
+    // (--check-login without a source is refused before connecting: cli::validate.)
     let source = Source::from_opts(&args.password, None);
-    if source.is_none() && args.password.check_login {
-        return Err(Error::Usage(
-            "--check-login needs a new password: add --password-prompt, --password-stdin, --password-file or --generate"
-                .into(),
-        ));
-    }
     // A dry run changes nothing, so it reads no password either.
     let (installed, password) = match source.filter(|_| !opts.dry_run) {
         None => (apply::install(client, names, &opts, progress, None)?, None),

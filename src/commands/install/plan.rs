@@ -28,6 +28,7 @@ mod tests {
             description: String::new(),
             passed: false,
             diagnostics: vec![],
+            skipped: None,
         }
     }
 

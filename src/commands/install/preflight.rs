@@ -16,6 +16,8 @@ use crate::names::Names;
 pub struct Facts {
     pub connected_user: String,
     pub superuser: bool,
+    pub member_of_owner: bool,
+    pub owns_database: bool,
     pub can_create_role: bool,
     pub can_create_schema: bool,
     pub schema_exists: bool,
@@ -69,6 +71,8 @@ fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
     Ok(Facts {
         connected_user: row.get("connected_user"),
         superuser: row.get("superuser"),
+        member_of_owner: row.get("member_of_owner"),
+        owns_database: row.get("owns_database"),
         can_create_role: row.get("can_create_role"),
         can_create_schema: row.get("can_create_schema"),
         schema_exists: row.get("schema_exists"),
@@ -163,7 +167,13 @@ pub fn decide(f: &Facts, names: &Names) -> Result<()> {
         }
         if !f.schema_exists && !f.can_create_schema {
             return Err(Error::Refused(format!(
-                "the connected role {user} may not create schema {schema} (it needs CREATE on this database); connect as a superuser or the database owner, or GRANT CREATE ON DATABASE to it; {NOTHING}"
+                "the connected role {user} may not create schema {schema} (it needs CREATE on this database); connect as a superuser, or GRANT CREATE ON DATABASE to it; {NOTHING}"
+            )));
+        }
+        if f.owner.is_some() && !f.member_of_owner {
+            return Err(Error::Refused(format!(
+                "the connected role {user} is not a superuser and not a member of {owner}{}: the store's objects belong to {owner} and only a superuser may set its roles' attributes, so install could repair nothing: run install as a superuser (verify and status need less: docs/ci.md, \"A role for CI\"); {NOTHING}",
+                if f.owns_database { " (owning the database is not enough)" } else { "" }
             )));
         }
     }
@@ -271,6 +281,13 @@ mod tests {
         f.can_create_schema = false;
         assert!(refused(&f).contains("CREATE on this database"));
         f.schema_exists = true;
+        f.owns_database = true;
+        let m = refused(&f);
+        assert!(
+            m.contains("not a member of web_owner (owning the database is not enough)"),
+            "{m}"
+        );
+        f.member_of_owner = true;
         assert!(decide(&f, &names()).is_ok());
     }
 }
