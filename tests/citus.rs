@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::citus::{self, citus};
-use crate::support::{failing_checks, Store, CITUS_MAJOR};
+use crate::support::{failing_checks, Run, Store, CITUS_MAJOR};
 
 /// A store of the test's own names in a fresh Citus database.
 fn store(hint: &str) -> Store {
@@ -41,6 +41,17 @@ fn rows_per_worker(store: &Store) -> Vec<(u16, i64)> {
     rows.iter()
         .map(|r| (r.get::<_, i32>(0) as u16, r.get::<_, i64>(1)))
         .collect()
+}
+
+/// Every one of `steps` is among the steps the install run applied.
+#[track_caller]
+fn assert_applied(run: &Run, steps: &[&str]) {
+    for step in steps {
+        assert!(
+            run.stdout.contains(&format!("applied {step} ")),
+            "{step}\n{run}"
+        );
+    }
 }
 
 /// The distribution as the catalogs say it: the table's method and column, then each
@@ -89,12 +100,10 @@ fn fresh_install_makes_the_distributed_store_and_a_second_install_changes_nothin
     );
     let first = store.cli(&["install"]);
     first.assert_code(0);
-    for step in ["citus.role.owner", "citus.table", "citus.functions"] {
-        assert!(
-            first.stdout.contains(&format!("applied {step} ")),
-            "{first}"
-        );
-    }
+    assert_applied(
+        &first,
+        &["citus.role.owner", "citus.table", "citus.functions"],
+    );
     assert_distributed(&store);
     let triggers = store.db.query_strings(&store.render(
         "SELECT count(*) FROM pg_trigger WHERE tgrelid = '{schema}.session'::regclass AND NOT tgisinternal",
@@ -336,14 +345,7 @@ fn converting_a_single_node_store_needs_distribute_and_keeps_100k_sessions() {
     eprintln!(
         "[citus] converting 100000 sessions: install --distribute took {took:?}, a reader waited at most {longest_wait:?}"
     );
-    assert!(
-        converted.stdout.contains("applied citus.trigger "),
-        "{converted}"
-    );
-    assert!(
-        converted.stdout.contains("applied citus.table "),
-        "{converted}"
-    );
+    assert_applied(&converted, &["citus.trigger", "citus.table"]);
 
     assert_distributed(&store);
     assert_eq!(
@@ -391,14 +393,7 @@ fn drift_in_the_distribution_fails_verify_and_install_repairs_it() {
 
     let repaired = store.cli(&["install"]);
     repaired.assert_code(0);
-    assert!(
-        repaired.stdout.contains("applied citus.functions "),
-        "{repaired}"
-    );
-    assert!(
-        repaired.stdout.contains("applied citus.role.owner "),
-        "{repaired}"
-    );
+    assert_applied(&repaired, &["citus.functions", "citus.role.owner"]);
     assert_distributed(&store);
     store.cli(&["verify"]).assert_code(0);
     let n: i32 = app
