@@ -74,7 +74,7 @@ def main():
                     help="the connect-pg-admin binary (cargo build first)")
     args = ap.parse_args()
     if not Path(PGBIN, "..", "lib", "citus.so").resolve().exists():
-        raise SystemExit("bench/citus: Citus is not installed into PostgreSQL 15: run scripts/deps")
+        raise SystemExit("bench/citus: Citus is not installed into PostgreSQL 15: run scripts/deps --citus")
     base = Path(tempfile.mkdtemp(prefix="cpa-citus-bench-"))
     os.chmod(base, 0o755)
     nodes = [bench.Cluster(PGBIN, base / name, port)

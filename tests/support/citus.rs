@@ -1,6 +1,6 @@
 //! A Citus cluster for tests/citus.rs: a coordinator and two workers, each a throwaway cluster
 //! (cluster.rs) of PostgreSQL 15 with `shared_preload_libraries = 'citus'`, started once per
-//! test process. Citus is built only into the distribution's PostgreSQL 15 (scripts/deps runs
+//! test process. Citus is built only into the distribution's PostgreSQL 15 (`scripts/deps --citus` runs
 //! ../shared/citus/build), so the nodes are always of that major, whatever `CPA_PG_BIN` says:
 //! its bin dir comes from `scripts/pg-majors 15`, as `cluster_of_major` gets it. When Citus is
 //! missing the harness panics, so a Citus test never passes without a Citus cluster.
@@ -38,7 +38,7 @@ fn start() -> Result<Citus, String> {
     let lib = bin.parent().unwrap_or(&bin).join("lib/citus.so");
     if !lib.is_file() {
         return Err(format!(
-            "Citus is not installed into PostgreSQL {CITUS_MAJOR} ({} is missing): run scripts/deps (it builds ../shared/citus)",
+            "Citus is not installed into PostgreSQL {CITUS_MAJOR} ({} is missing): run scripts/deps --citus (it builds ../shared/citus)",
             lib.display()
         ));
     }
