@@ -18,10 +18,6 @@ SELECT :"pgtap".is(
                                    WHEN 'S' THEN pg_catalog.has_sequence_privilege(:'role', c.oid, p.privilege_type)
                                    ELSE pg_catalog.has_table_privilege(:'role', c.oid, p.privilege_type) END)) AS held(x)),
     (SELECT pg_catalog.array_to_string(pg_catalog.array_agg(x ORDER BY x), ', ')
-       FROM (VALUES ('set_session_data(text,text,timestamp with time zone)'),
-                    ('get_session_data(text)'),
-                    ('destroy_session(text)'),
-                    ('clear_sessions()'),
-                    ('count_sessions()')) AS want(f),
+       FROM pg_catalog.unnest(:'granted_functions'::text[]) AS want(f),
             LATERAL (SELECT pg_catalog.to_regprocedure(pg_catalog.format('%I.', :'schema') || want.f)::text AS x) AS r),
     :'description');

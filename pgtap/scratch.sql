@@ -18,12 +18,8 @@ BEGIN
         SELECT p.oid, p.proname, l.lanname, p.prosrc, p.prosecdef, p.provolatile
           FROM pg_catalog.pg_proc p
           JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-          JOIN (VALUES ('set_session_data', :'body_set_session_data'),
-                       ('get_session_data', :'body_get_session_data'),
-                       ('destroy_session', :'body_destroy_session'),
-                       ('clear_sessions', :'body_clear_sessions'),
-                       ('count_sessions', :'body_count_sessions'),
-                       ('remove_expired', :'body_remove_expired')) AS canonical(name, body)
+          JOIN ROWS FROM (pg_catalog.unnest(:'function_names'::text[]),
+                          pg_catalog.unnest(:'function_bodies'::text[])) AS canonical(name, body)
             ON canonical.name = p.proname AND canonical.body = p.prosrc
          WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(:'schema')
     LOOP
@@ -37,7 +33,7 @@ BEGIN
     END LOOP;
     -- The trigger is copied only in its contract shape; the trigger check judges the live one.
     IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
-                WHERE t.tgrelid = live AND t.tgname = 'delete_expired_trig' AND t.tgenabled <> 'D'
+                WHERE t.tgrelid = live AND t.tgname = 'delete_expired_trig' AND t.tgenabled = 'O'
                   AND t.tgfoid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(pg_catalog.format('%I.remove_expired()', :'schema')))
        AND pg_catalog.to_regprocedure('pg_temp.remove_expired()') IS NOT NULL
     THEN

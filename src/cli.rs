@@ -156,6 +156,11 @@ pub struct InstallArgs {
 pub struct SetPasswordArgs {
     #[command(flatten)]
     pub password: PasswordOpts,
+
+    /// Also set until when the role may log in: a timestamp PostgreSQL reads (2027-06-30,
+    /// '2027-06-30 12:00+00') or infinity. Without it, the role's VALID UNTIL stays as it is.
+    #[arg(long, value_name = "TIMESTAMP|infinity")]
+    pub valid_until: Option<String>,
 }
 
 /// Where the application role's new password comes from (never from an argument: argv is

@@ -160,8 +160,13 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
             Ok(done.exit_code())
         }
         Command::SetPassword(args) => {
-            let outcome =
-                set_password::set_password(&mut client, &settings, &names, &args.password)?;
+            let outcome = set_password::set_password(
+                &mut client,
+                &settings,
+                &names,
+                &args.password,
+                args.valid_until.as_deref(),
+            )?;
             ctx.password(&outcome);
             Ok(exit::verdict(true, outcome.login.as_ref()))
         }

@@ -1,9 +1,14 @@
 //! Issue 3: drift. For each property of the contract, one test breaks just that property on an
 //! installed database, then shows verify failing on exactly the matching checks (the whole
 //! set, so a check that fires too widely fails the test as surely as one that stays silent),
-//! install repairing it, and verify passing again. Extra privileges are drift too. A few
-//! drifts make the roles someone else's (a superuser, a member of another role): install
-//! refuses those before changing anything (preflight, exit 4), and the test says so.
+//! install repairing it, and verify passing again, with every session still there. Extra
+//! privileges are drift too. A few drifts make the roles someone else's (a superuser, a member
+//! of another role): install refuses those before changing anything (preflight, exit 4), and
+//! the test says so.
+//!
+//! Issue 12: drift that breaks or exposes the store without touching its objects: row-level
+//! security, rules, triggers of someone else's, the trigger's firing mode, members of the owner
+//! role, CONNECT, VALID UNTIL, publications, and duplicate or NULL ids once the key is gone.
 //!
 //! Every case has its own schema and roles, named after its database (roles are cluster-wide,
 //! and the cases run in parallel on the shared cluster). The dry-run tests at the end compare
@@ -28,10 +33,22 @@ enum Then {
     Refused,
 }
 
-fn drift(case: &str, sql: &str, expect: &[&str], then: Then) {
+/// Sessions every case starts with, and must still have after the repair.
+const SESSIONS: &str = "INSERT INTO {schema}.session VALUES
+    ('keep-1', 'a', now() + interval '1 day'), ('keep-2', 'b', NULL), ('keep-3', 'c', now() + interval '1 hour')";
+
+fn session_ids(s: &Store) -> Vec<String> {
+    s.db.query_strings(&s.render("SELECT sess_id::text FROM {schema}.session ORDER BY 1"))
+}
+
+/// Breaks one property of an installed store with `sql`, then shows what verify and install
+/// make of it. Returns the store and, when install repaired it, install's run (for the cases
+/// that also check what it says it removed).
+fn drift(case: &str, sql: &str, expect: &[&str], then: Then) -> (Store, Option<Run>) {
     let s = Store::new(case);
     let install = s.cli(&["install"]);
     assert_eq!(install.code, 0, "{case}: initial install\n{install}");
+    s.sql(SESSIONS);
 
     s.sql(sql);
     let verify = s.cli(&["verify"]);
@@ -59,6 +76,12 @@ fn drift(case: &str, sql: &str, expect: &[&str], then: Then) {
             assert_eq!(verify.code, 0, "{case}: verify after the repair\n{verify}");
             let again = s.cli(&["install"]);
             assert!(applied(&again).is_empty(), "{case}: not converged\n{again}");
+            assert_eq!(
+                session_ids(&s),
+                ["keep-1", "keep-2", "keep-3"],
+                "{case}: a session was lost"
+            );
+            (s, Some(repair))
         }
         Then::Refused => {
             let before = s.db.snapshot();
@@ -75,6 +98,7 @@ fn drift(case: &str, sql: &str, expect: &[&str], then: Then) {
                 s.db.snapshot(),
                 "{case}: a refusal changed something"
             );
+            (s, None)
         }
     }
 }
@@ -240,7 +264,7 @@ drift_cases! {
         => ["grant.functions"] Repaired;
     /// Membership in the owner role hands over everything the owner has.
     app_member_of_owner: "GRANT {owner} TO {role}" => [
-        "grant.membership", "grant.schema", "grant.table", "grant.functions", "history",
+        "grant.membership", "role.owner.members", "grant.schema", "grant.table", "grant.functions", "history",
     ] Repaired;
     /// A role that reads the store's tables, as pg_read_all_data (PostgreSQL 14+) reads every
     /// table: another role's membership makes the role not an application role install may
@@ -250,6 +274,18 @@ drift_cases! {
         GRANT {role}_reader TO {role}" => [
         "grant.membership", "grant.table", "grant.functions", "history",
     ] Refused;
+
+    // What PostgreSQL can attach to a table to change its behaviour (issue 12)
+    /// The trigger fires only in replica sessions (session_replication_role = replica), so on
+    /// the application's writes expired sessions are never removed.
+    trigger_replica_only: "ALTER TABLE {schema}.session ENABLE REPLICA TRIGGER delete_expired_trig"
+        => ["trigger", "behaviour.expired"] Repaired;
+    /// ALWAYS fires in replica sessions too: not the contract's mode either.
+    trigger_always: "ALTER TABLE {schema}.session ENABLE ALWAYS TRIGGER delete_expired_trig"
+        => ["trigger", "behaviour.expired"] Repaired;
+    /// Enabled alone: with no policy every write of the application fails, but the functions
+    /// run as the table's owner, which RLS exempts unless forced.
+    rls_enabled: "ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY" => ["table.rls"] Repaired;
 
     // History
     history_dropped: "DROP TABLE {schema}.install_history" => ["history"] Repaired;
@@ -344,4 +380,350 @@ fn dry_run_on_a_drifted_database_changes_nothing() {
         ["1"],
         "the dry run and the hand-run SQL record no history; only the first install does"
     );
+}
+
+// Issue 12: one test per drift of the issue's table, with what install says it removed.
+
+/// Runs a drift case that install repairs, and returns what install printed.
+fn repaired(case: &str, sql: &str, expect: &[&str]) -> (Store, Run) {
+    let (s, repair) = drift(case, sql, expect, Then::Repaired);
+    (s, repair.expect("a repair run"))
+}
+
+#[track_caller]
+fn says(run: &Run, line: &str) {
+    assert!(
+        run.stdout.lines().any(|l| l.trim() == line),
+        "install must say {line:?}\n{run}"
+    );
+}
+
+/// FORCE subjects the owner, as whom the functions run, to the policies: every write fails.
+#[test]
+fn row_level_security_forced_with_a_policy() {
+    let (s, repair) = repaired(
+        "rls_forced",
+        "ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE {schema}.session FORCE ROW LEVEL SECURITY;
+         CREATE POLICY nobody ON {schema}.session USING (false)",
+        &["table.rls"],
+    );
+    says(
+        &repair,
+        &s.render("dropped policy nobody on {schema}.session"),
+    );
+}
+
+/// Every new session is lost.
+#[test]
+fn rule_that_swallows_inserts() {
+    let (s, repair) = repaired(
+        "rule_instead_nothing",
+        "CREATE RULE swallow AS ON INSERT TO {schema}.session DO INSTEAD NOTHING",
+        &["table.rules"],
+    );
+    says(
+        &repair,
+        &s.render("dropped rule swallow on {schema}.session"),
+    );
+}
+
+/// The application reads back empty sessions. The trigger goes; its function is someone
+/// else's and stays.
+#[test]
+fn before_trigger_that_blanks_the_data() {
+    let (s, repair) = repaired(
+        "trigger_blanks",
+        "CREATE FUNCTION public.{schema}_blank() RETURNS trigger LANGUAGE plpgsql
+             AS $$ BEGIN NEW.sess_data := ''; RETURN NEW; END $$;
+         CREATE TRIGGER blank BEFORE INSERT OR UPDATE ON {schema}.session
+             FOR EACH ROW EXECUTE FUNCTION public.{schema}_blank()",
+        &["table.triggers"],
+    );
+    says(
+        &repair,
+        &s.render("dropped trigger blank on {schema}.session (its function public.{schema}_blank() is not the store's and stays)"),
+    );
+    assert_eq!(
+        s.db.query_strings(
+            &s.render("SELECT count(*) FROM pg_proc WHERE proname = '{schema}_blank'")
+        ),
+        ["1"],
+        "the trigger's function is not the store's"
+    );
+}
+
+/// Every session is copied into a table another role can read.
+#[test]
+fn after_trigger_that_copies_sessions_out() {
+    let (s, repair) = repaired(
+        "trigger_copies",
+        "CREATE TABLE public.{schema}_loot (sess_id text, sess_data text);
+         GRANT SELECT ON public.{schema}_loot TO PUBLIC;
+         CREATE FUNCTION public.{schema}_copy() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+             AS $$ BEGIN INSERT INTO public.{schema}_loot VALUES (NEW.sess_id, NEW.sess_data); RETURN NULL; END $$;
+         CREATE TRIGGER \"Copy Out\" AFTER INSERT OR UPDATE ON {schema}.session
+             FOR EACH ROW EXECUTE FUNCTION public.{schema}_copy()",
+        &["table.triggers"],
+    );
+    says(
+        &repair,
+        &s.render("dropped trigger \"Copy Out\" on {schema}.session (its function public.{schema}_copy() is not the store's and stays)"),
+    );
+    // The application's next write is not copied any more.
+    s.sql("SELECT {schema}.set_session_data('after', 'secret', now() + interval '1 day')");
+    assert_eq!(
+        s.db.query_strings(
+            &s.render("SELECT count(*) FROM public.{schema}_loot WHERE sess_id = 'after'")
+        ),
+        ["0"]
+    );
+}
+
+/// Mallory reads every session. A superuser member is no drift (it reads everything anyway).
+#[test]
+fn someone_made_a_member_of_the_owner_role() {
+    let (s, repair) = repaired(
+        "owner_member",
+        "CREATE ROLE {schema}_mallory; GRANT {owner} TO {schema}_mallory;
+         CREATE ROLE {schema}_root SUPERUSER; GRANT {owner} TO {schema}_root",
+        &["role.owner.members"],
+    );
+    says(
+        &repair,
+        &s.render("revoked membership of {schema}_mallory in {owner}"),
+    );
+    assert_eq!(
+        s.db.query_strings(&s.render(
+            "SELECT member::regrole::text FROM pg_auth_members WHERE roleid = '{owner}'::regrole"
+        )),
+        [s.render("{schema}_root")],
+        "only the superuser's membership stays"
+    );
+    s.sql("DROP ROLE {schema}_mallory; DROP ROLE {schema}_root");
+}
+
+/// The application cannot connect. Install grants CONNECT to the application role alone; what
+/// PUBLIC may do stays the database owner's decision. status said "can log in" before.
+#[test]
+fn connect_revoked_from_public() {
+    let s = Store::new("no_connect").installed().with_password();
+    s.sql("REVOKE CONNECT ON DATABASE \"{schema}\" FROM PUBLIC");
+    let status = s.cli(&["status"]);
+    assert!(
+        status
+            .stdout
+            .contains("cannot log in: it has no CONNECT on this database"),
+        "{status}"
+    );
+    let json = s.cli(&["status", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["status"]["app_role"]["can_log_in"], false, "{json}");
+    assert!(s.login(s.password.as_deref().unwrap()).is_err());
+
+    let verify = s.cli(&["verify"]);
+    assert_eq!(verify.code, 1, "{verify}");
+    assert_eq!(failing(&verify), ["database.connect"], "{verify}");
+    let repair = s.cli(&["install"]);
+    assert_eq!(repair.code, 0, "{repair}");
+    assert_eq!(applied(&repair), ["database.connect"], "{repair}");
+    assert_eq!(s.cli(&["verify"]).code, 0);
+    assert_eq!(s.login(s.password.as_deref().unwrap()), Ok(()));
+    assert_eq!(
+        s.db.query_strings(
+            &s.render("SELECT has_database_privilege('public', '{schema}', 'CONNECT')::text")
+        ),
+        ["false"],
+        "CONNECT went to the application role, not to PUBLIC"
+    );
+    assert!(s.cli(&["status"]).stdout.contains("can log in ("));
+    // The grant is the store's own: uninstall takes it with the role instead of refusing.
+    let uninstall = s.cli(&["uninstall", "--yes"]);
+    assert_eq!(uninstall.code, 0, "{uninstall}");
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT count(*) FROM pg_roles WHERE rolname = '{role}'")),
+        ["0"],
+        "{uninstall}"
+    );
+}
+
+/// The application cannot log in. install reports it and leaves it (repairing everything
+/// else), set-password --valid-until changes it, and --check-login names the expiry.
+#[test]
+fn app_role_expired() {
+    let s = Store::new("expired").installed();
+    s.sql(SESSIONS);
+    s.sql("ALTER ROLE {role} VALID UNTIL '2020-01-01 00:00+00'; DROP INDEX {schema}.expire_idx");
+    let verify = s.cli(&["verify"]);
+    assert_eq!(verify.code, 1, "{verify}");
+    assert_eq!(
+        failing(&verify),
+        ["expire_idx", "role.app.valid_until"],
+        "{verify}"
+    );
+
+    let install = s.cli(&["install"]);
+    assert_eq!(
+        install.code, 0,
+        "the index is repaired, the date is left\n{install}"
+    );
+    assert_eq!(applied(&install), ["expire_idx"], "{install}");
+    assert!(
+        install.stdout.contains("Left as found")
+            && install.stdout.contains("expired: VALID UNTIL 2020-01-01"),
+        "{install}"
+    );
+    let before = s.db.snapshot();
+    let again = s.cli(&["install"]);
+    assert_eq!(again.code, 0, "{again}");
+    assert!(again.stdout.starts_with("Left as found"), "{again}");
+    assert!(again.stdout.contains("Nothing to do"), "{again}");
+    assert_eq!(failing(&again), ["role.app.valid_until"], "{again}");
+    assert_eq!(before, s.db.snapshot(), "install changed VALID UNTIL");
+
+    // A new password alone does not help, and set-password says so in one line; the login
+    // check names the expiry, not the password.
+    let login = s.cli_stdin(
+        &["set-password", "--password-stdin", "--check-login"],
+        b"Pw-expired-1\n",
+    );
+    assert_eq!(login.code, 3, "{login}");
+    let notes: Vec<&str> = login
+        .stderr
+        .lines()
+        .filter(|l| l.contains("has expired (VALID UNTIL 2020-01-01"))
+        .collect();
+    assert_eq!(notes.len(), 2, "one note, one error\n{login}");
+    assert!(
+        !login.stderr.contains("password authentication failed"),
+        "{login}"
+    );
+
+    // That password was set and committed: what follows must change nothing more.
+    let before = s.db.snapshot();
+    let bad = s.cli_stdin(
+        &[
+            "set-password",
+            "--password-stdin",
+            "--valid-until",
+            "next tuesday",
+        ],
+        b"Pw-expired-2\n",
+    );
+    assert_eq!(bad.code, 2, "{bad}");
+    assert!(
+        bad.stderr
+            .contains("--valid-until \"next tuesday\" is not a timestamp"),
+        "{bad}"
+    );
+    assert_eq!(
+        before,
+        s.db.snapshot(),
+        "a refused --valid-until changed something"
+    );
+
+    let fixed = s.cli_stdin(
+        &[
+            "set-password",
+            "--password-stdin",
+            "--valid-until",
+            "infinity",
+            "--check-login",
+        ],
+        b"Pw-expired-3\n",
+    );
+    assert_eq!(fixed.code, 0, "{fixed}");
+    assert!(!fixed.stderr.contains("has expired"), "{fixed}");
+    assert_eq!(s.login("Pw-expired-3"), Ok(()));
+    assert_eq!(s.cli(&["verify"]).code, 0);
+    assert_eq!(session_ids(&s), ["keep-1", "keep-2", "keep-3"]);
+}
+
+/// Logical replication ships every session to the subscriber: install reports it and leaves
+/// the publication to its owner.
+#[test]
+fn session_table_published() {
+    let s = Store::new("published").installed();
+    s.sql("CREATE PUBLICATION {schema}_pub FOR TABLE {schema}.session");
+    let verify = s.cli(&["verify"]);
+    assert_eq!(verify.code, 1, "{verify}");
+    assert_eq!(failing(&verify), ["table.publications"], "{verify}");
+    let before = s.db.snapshot();
+    let install = s.cli(&["install"]);
+    assert_eq!(install.code, 0, "{install}");
+    assert!(applied(&install).is_empty(), "{install}");
+    assert!(
+        install.stdout.contains(&s.render("{schema}_pub")),
+        "{install}"
+    );
+    assert_eq!(before, s.db.snapshot());
+    assert_eq!(
+        s.db.query_strings(
+            &s.render("SELECT count(*) FROM pg_publication WHERE pubname = '{schema}_pub'")
+        ),
+        ["1"]
+    );
+    s.sql("DROP PUBLICATION {schema}_pub");
+    assert_eq!(s.cli(&["verify"]).code, 0);
+}
+
+/// Lookups return two rows. install refuses before changing anything, names the ids and the
+/// NULLs and how to resolve them, and deletes no session; after a person ran that, it repairs.
+#[test]
+fn duplicate_and_null_ids_after_the_key_was_dropped() {
+    let s = Store::new("duplicates").installed();
+    s.sql(SESSIONS);
+    s.sql(
+        "ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
+         ALTER TABLE {schema}.session ALTER COLUMN sess_id DROP NOT NULL;
+         INSERT INTO {schema}.session
+             SELECT 'dup-' || pg_catalog.lpad(i::text, 2, '0'), 'x', now() + interval '1 day'
+               FROM generate_series(1, 12) i, generate_series(1, 2);
+         INSERT INTO {schema}.session VALUES ('keep-1', 'second', NULL), (NULL, 'n1', NULL), (NULL, 'n2', NULL)",
+    );
+    let count = || {
+        s.db.query_strings(&s.render("SELECT count(*) FROM {schema}.session"))
+    };
+    assert_eq!(count(), ["30"]);
+    let verify = s.cli(&["verify"]);
+    assert_eq!(verify.code, 1, "{verify}");
+    assert!(
+        failing(&verify).contains(&"primary_key".to_string()),
+        "{verify}"
+    );
+
+    let before = s.db.snapshot();
+    for args in [&["install"][..], &["install", "--dry-run"]] {
+        let refused = s.cli(args);
+        assert_eq!(refused.code, 4, "{refused}");
+        let err = refused.stderr.trim();
+        assert_eq!(err.lines().count(), 1, "{refused}");
+        assert!(
+            err.contains("13 duplicated id(s) ('dup-01', 'dup-02', 'dup-03', 'dup-04', 'dup-05', 'dup-06', 'dup-07', 'dup-08', 'dup-09', 'dup-10' and 3 more)"),
+            "{refused}"
+        );
+        assert!(err.contains("2 row(s) with a NULL id"), "{refused}");
+        assert!(err.contains("nothing was changed"), "{refused}");
+        assert_eq!(before, s.db.snapshot(), "a refusal changed something");
+        assert_eq!(count(), ["30"], "install deleted sessions");
+    }
+
+    // The SQL the message offers, as a person would paste it.
+    let refused = s.cli(&["install"]);
+    let sql: Vec<&str> = refused
+        .stderr
+        .split(", DELETE FROM ")
+        .skip(1)
+        .map(|rest| &rest[..=rest.find(';').expect("a ;")])
+        .collect();
+    assert_eq!(sql.len(), 2, "{refused}");
+    for statement in sql {
+        s.db.client()
+            .batch_execute(&format!("DELETE FROM {statement}"))
+            .expect("the offered SQL runs");
+    }
+    assert_eq!(count(), ["15"]);
+    let repair = s.cli(&["install"]);
+    assert_eq!(repair.code, 0, "{repair}");
+    assert_eq!(s.cli(&["verify"]).code, 0);
 }

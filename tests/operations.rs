@@ -138,7 +138,7 @@ fn a_database_read_only_by_default_is_verified_and_the_writers_refuse() {
     status.assert_code(0);
     target_line_says(&status, "(read-only)");
     assert!(
-        status.stdout.contains("checks      all 64 pass"),
+        status.stdout.contains("checks      all 71 pass"),
         "{status}"
     );
 
@@ -472,7 +472,7 @@ fn a_connect_only_role_is_refused_in_one_line_and_the_ci_recipe_gives_a_true_ver
     assert!(
         verify
             .stdout
-            .contains("All 63 checks that ran pass; 1 skipped"),
+            .contains("All 70 checks that ran pass; 1 skipped"),
         "{verify}"
     );
     let json = as_ci(&["--format", "json", "verify"]);
@@ -489,13 +489,13 @@ fn a_connect_only_role_is_refused_in_one_line_and_the_ci_recipe_gives_a_true_ver
     assert!(
         as_ci(&["status"])
             .stdout
-            .contains("checks      all 63 that ran pass, 1 skipped"),
+            .contains("checks      all 70 that ran pass, 1 skipped"),
         "status as the CI role"
     );
     // As a superuser nothing is skipped, and the CI role's grants change no verdict.
     let su = store.cli(&["verify"]);
     su.assert_code(0);
-    assert!(su.stdout.contains("All 64 checks pass."), "{su}");
+    assert!(su.stdout.contains("All 71 checks pass."), "{su}");
 
     store.sql("REVOKE ALL ON FUNCTION {schema}.count_sessions() FROM {role}");
     let drift = as_ci(&["verify"]);

@@ -17,4 +17,5 @@ mod locks;
 mod majors;
 mod operations;
 mod password;
+mod planted;
 mod upgrade;

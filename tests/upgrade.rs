@@ -552,3 +552,80 @@ fn the_documented_rollback_from_11x_restores_the_legacy_setup() {
     assert_eq!(db.cli(&["verify"]).code, 0);
     assert_eq!(checksums(&db), sessions);
 }
+
+/// A store installed by connect-pg-admin 0.1.0, whose function bodies held their comments
+/// (tests/fixtures/connect-pg-admin-0.1.0): the body hashes changed with this version, so the
+/// first install replaces exactly the six functions, once, with their sessions and grants
+/// untouched, and the next install finds nothing to do (docs/upgrade.md).
+#[test]
+fn a_store_of_the_previous_version_has_its_functions_replaced_once() {
+    let s = crate::support::Store::new("previous_version").installed();
+    s.sql("SELECT {schema}.set_session_data('live', 'data', now() + interval '1 hour')");
+    s.sql(include_str!(
+        "fixtures/connect-pg-admin-0.1.0/functions.sql"
+    ));
+    // The four whose bodies held comments; clear_sessions and destroy_session had none.
+    let changed = [
+        "count_sessions",
+        "get_session_data",
+        "remove_expired",
+        "set_session_data",
+    ];
+    assert_eq!(
+        s.db.query_strings(&s.render(
+            "SELECT proname FROM pg_proc
+              WHERE pronamespace = '{schema}'::regnamespace AND prosrc LIKE '%--%' ORDER BY 1",
+        )),
+        changed
+    );
+
+    let verify = s.cli(&["verify"]);
+    verify.assert_code(1);
+    let failing = failing(&verify);
+    let bodies: Vec<String> = changed
+        .iter()
+        .map(|f| format!("function.{f}.body"))
+        .collect();
+    assert_eq!(
+        failing
+            .iter()
+            .filter(|c| c.ends_with(".body"))
+            .cloned()
+            .collect::<Vec<_>>(),
+        bodies,
+        "{verify}"
+    );
+    assert!(
+        failing
+            .iter()
+            .all(|c| c.ends_with(".body") || c.starts_with("behaviour.")),
+        "only the bodies and the behaviour run on them differ\n{verify}"
+    );
+
+    let install = s.cli(&["install"]);
+    install.assert_code(0);
+    let mut steps = applied(&install);
+    steps.sort();
+    // The behaviour checks, failing with the bodies, name every function step and the trigger.
+    assert_eq!(
+        steps,
+        sorted(&[
+            "function.clear_sessions",
+            "function.count_sessions",
+            "function.destroy_session",
+            "function.get_session_data",
+            "function.remove_expired",
+            "function.set_session_data",
+            "trigger",
+        ]),
+        "{install}"
+    );
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")),
+        ["data"]
+    );
+    let again = s.cli(&["install"]);
+    again.assert_code(0);
+    assert!(applied(&again).is_empty(), "{again}");
+    s.cli(&["verify"]).assert_code(0);
+}

@@ -1,9 +1,9 @@
 -- step citus.function.set_session_data: set_session_data for a distributed store, where no
 -- trigger removes a session written already expired: the function does it itself, on the
 -- row's own shard (the call is pushed down to its worker), so that such a session is gone
--- after the write exactly as on a single node. This file holds only the body: the step is
--- function.set_session_data.sql with this body instead of its own (src/contract/citus.rs),
--- so that the two cannot differ in anything else.
+-- after the write exactly as on a single node. Otherwise the one atomic upsert of
+-- function.set_session_data.sql. The rest of the step is sql/tool/function_step.sql, filled
+-- in from the same facts as the single-node function (src/contract/citus.rs).
 $body$
 BEGIN
     IF expire < now() THEN

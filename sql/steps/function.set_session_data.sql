@@ -1,32 +1,13 @@
--- step function.set_session_data: create or upgrade :"schema".set_session_data(text, text, timestamptz).
--- CREATE OR REPLACE cannot change a result type or parameter names, so a function of this
--- signature that differs in those is dropped first (CASCADE only reaches our own trigger,
--- which the trigger step recreates).
-DO $step$
-DECLARE
-    f regprocedure := pg_catalog.to_regprocedure(pg_catalog.format('%I.set_session_data(text, text, timestamptz)', :'schema'));
+-- step function.set_session_data: insert or update one session.
+-- One atomic upsert through the primary key: no retry loop, no race between two writers.
+-- The body below is what the body check hashes (pg_proc.prosrc): comments stay above it.
+-- The rest of the step (signature, owner, privileges) is sql/tool/function_step.sql,
+-- filled in from catalog::FUNCTIONS.
+$body$
 BEGIN
-    IF f IS NOT NULL AND (
-        pg_catalog.pg_get_function_result(f) <> 'void'
-        OR (SELECT coalesce(proargnames, '{}') FROM pg_catalog.pg_proc WHERE oid = f) <> '{sessid,sessdata,expire}'::text[])
-    THEN
-        EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', f);
-    END IF;
-END
-$step$;
-CREATE OR REPLACE FUNCTION :"schema".set_session_data(sessid text, sessdata text, expire timestamptz)
-RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = :"schema", pg_temp
-AS $body$
-BEGIN
-    -- One atomic upsert through the primary key: no retry loop, no race between two writers.
     INSERT INTO session (sess_id, sess_data, expiration)
     VALUES (sessid, sessdata, expire)
     ON CONFLICT (sess_id)
     DO UPDATE SET sess_data = excluded.sess_data, expiration = excluded.expiration;
 END
-$body$;
-ALTER FUNCTION :"schema".set_session_data(text, text, timestamptz) OWNER TO :"owner";
-REVOKE ALL ON FUNCTION :"schema".set_session_data(text, text, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION :"schema".set_session_data(text, text, timestamptz) TO :"role";
+$body$

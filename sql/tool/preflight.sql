@@ -117,6 +117,20 @@ SELECT current_user::text AS connected_user,
                    FROM pg_catalog.pg_database d
                   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), false)
            AS owns_database,
+       -- The session table exists with a sess_id column that is not its primary key: then
+       -- sess_id may hold duplicates or NULLs, which the primary_key step cannot key
+       -- (preflight.rs then reads them with sql/tool/duplicate_ids.sql).
+       EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                 JOIN pg_catalog.pg_class t ON t.oid OPERATOR(pg_catalog.=) a.attrelid
+                 JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) t.relnamespace
+                -- By name, not to_regclass: that needs USAGE on the schema, which the
+                -- database owner may lack (it is then told what it lacks, below).
+                WHERE tn.nspname OPERATOR(pg_catalog.=) :'schema' AND t.relname OPERATOR(pg_catalog.=) 'session'
+                  AND a.attname = 'sess_id' AND NOT a.attisdropped
+                  AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c
+                                   WHERE c.conrelid = a.attrelid AND c.contype = 'p'
+                                     AND c.conkey = ARRAY[a.attnum]))
+           AS ids_unkeyed,
        coalesce((SELECT rolsuper FROM me), false) AS superuser,
        coalesce((SELECT rolsuper OR rolcreaterole FROM me), false) AS can_create_role,
        pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS can_create_schema,

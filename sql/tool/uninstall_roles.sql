@@ -50,6 +50,14 @@ foreign_deps AS (
      WHERE (d.dbid = here.oid
             OR (d.dbid = 0 AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_database'::regclass
                                     AND d.objid <> here.oid)))
+     -- CONNECT on this database is the store's (step database.connect); uninstall_role.sql
+     -- revokes it before the drop.
+       AND NOT (d.dbid = 0 AND d.deptype = 'a'
+                AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_database'::regclass
+                AND d.objid OPERATOR(pg_catalog.=) here.oid
+                AND NOT EXISTS (SELECT FROM pg_catalog.pg_database x, pg_catalog.aclexplode(x.datacl) a
+                                 WHERE x.oid OPERATOR(pg_catalog.=) here.oid AND a.grantee OPERATOR(pg_catalog.=) r.oid
+                                   AND a.privilege_type <> 'CONNECT'))
        AND NOT (d.dbid = here.oid
             AND ((d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::regclass AND d.objid OPERATOR(pg_catalog.=) (SELECT oid FROM ns))
                   OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass AND d.objid IN (SELECT oid FROM tbl))

@@ -273,6 +273,8 @@ pub struct Outcome {
     /// Whether statement logging was off for the ALTER ROLE (the connected role may change
     /// log_statement); when not, the server log may hold the verifier, never the password.
     pub logging_suppressed: bool,
+    /// The role's VALID UNTIL when it has passed: the server then refuses every password.
+    pub expired: Option<String>,
     /// --check-login: None when not asked, else whether logging in worked.
     pub login: Option<std::result::Result<(), Error>>,
 }
@@ -284,12 +286,18 @@ pub fn set_password(
     settings: &Settings,
     names: &Names,
     opts: &PasswordOpts,
+    valid_until: Option<&str>,
 ) -> Result<Outcome> {
     let source = Source::from_opts(opts, Some(Source::Prompt)).unwrap_or(Source::Prompt);
     check_source(&source)?;
     {
         let mut tx = db::begin(client)?;
         check_role(&mut tx, names)?;
+        // Tried here, in a transaction that is rolled back, so that a value the server cannot
+        // read is refused before anyone types a password.
+        if let Some(until) = valid_until {
+            set_valid_until(&mut tx, names, until)?;
+        }
         db::rollback(tx)?;
     }
     let password = read(&source, &names.role)?;
@@ -297,18 +305,58 @@ pub fn set_password(
     // A CI job should fail, not hang, behind a session that holds the role's row.
     db::set_lock_timeout(&mut tx, LOCK_TIMEOUT)?;
     let logging_suppressed = set(&mut tx, names, &password)?;
+    if let Some(until) = valid_until {
+        set_valid_until(&mut tx, names, until)?;
+    }
+    let expired = expired(&mut tx, names)?;
     db::commit(tx, "committing the new password")?;
-    Ok(finish(settings, names, &password, opts, logging_suppressed))
+    Ok(finish(
+        settings,
+        names,
+        &password,
+        opts,
+        (logging_suppressed, expired),
+    ))
 }
 
-/// What a password change did: the generated password, the logging note and, with
-/// --check-login, whether logging in worked.
+/// `ALTER ROLE ... VALID UNTIL`; a value the server cannot read is bad input (exit 2).
+fn set_valid_until(tx: &mut Transaction, names: &Names, until: &str) -> Result<()> {
+    let sql = template::render(
+        include_str!("../../sql/tool/valid_until.sql"),
+        &[("role", &names.role), ("valid_until", until)],
+    )?;
+    tx.batch_execute(&sql).map_err(|e| {
+        if e.code().is_some_and(|c| c.code().starts_with("22")) {
+            Error::Usage(format!(
+                "--valid-until {until:?} is not a timestamp PostgreSQL reads; give one such as 2027-06-30 or '2027-06-30 12:00+00', or infinity; nothing was changed"
+            ))
+        } else {
+            Error::from_db("setting VALID UNTIL", &e)
+        }
+    })
+}
+
+/// The role's VALID UNTIL when it has passed.
+pub fn expired(tx: &mut Transaction, names: &Names) -> Result<Option<String>> {
+    let sql = template::render(
+        include_str!("../../sql/tool/role_expired.sql"),
+        &[("role", &names.role)],
+    )?;
+    Ok(tx
+        .query_opt(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("reading the role's VALID UNTIL", &e))?
+        .map(|r| r.get("valid_until")))
+}
+
+/// What a password change did: the generated password, the logging note, whether the role
+/// has expired and, with --check-login, whether logging in worked. `done`: whether logging was
+/// off, and the role's VALID UNTIL if it has passed.
 pub fn finish(
     settings: &Settings,
     names: &Names,
     password: &NewPassword,
     opts: &PasswordOpts,
-    logging_suppressed: bool,
+    (logging_suppressed, expired): (bool, Option<String>),
 ) -> Outcome {
     Outcome {
         role: names.role.clone(),
@@ -318,7 +366,8 @@ pub fn finish(
         logging_suppressed,
         login: opts
             .check_login
-            .then(|| check_login(settings, &names.role, password)),
+            .then(|| check_login(settings, &names.role, password, expired.as_deref())),
+        expired,
     }
 }
 
@@ -413,20 +462,29 @@ pub fn check_role(tx: &mut Transaction, names: &Names) -> Result<()> {
 }
 
 /// Logs in as the role with its new password, over the connection settings of this run.
+/// The server answers an expired role's login exactly as a wrong password ("password
+/// authentication failed"), so when the role's VALID UNTIL has passed the error names that.
 fn check_login(
     settings: &Settings,
     role: &str,
     password: &NewPassword,
+    expired: Option<&str>,
 ) -> std::result::Result<(), Error> {
     let committed = "the new password was set and committed, but logging in with it failed";
     let mut client = settings
         .connect_as(role, password.plaintext())
-        .map_err(|e| match e {
-            Error::Connection { target, reason } => Error::Connection {
+        .map_err(|e| match (e, expired) {
+            (Error::Connection { target, .. }, Some(until)) => Error::Connection {
+                target,
+                reason: format!(
+                    "role {role} has expired (VALID UNTIL {until}), so the server refuses every password for it ({committed}); give it a new date with set-password --valid-until TIMESTAMP|infinity"
+                ),
+            },
+            (Error::Connection { target, reason }, None) => Error::Connection {
                 target,
                 reason: format!("{reason} ({committed})"),
             },
-            other => other,
+            (other, _) => other,
         })?;
     let user: String = client
         .query_one("SELECT current_user::text", &[])

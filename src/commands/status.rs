@@ -49,6 +49,8 @@ pub struct Role {
     pub login: bool,
     /// Its VALID UNTIL is in the past.
     pub expired: bool,
+    /// It may connect to this database (CONNECT through PUBLIC or its own grant).
+    pub connect: bool,
     /// The kind of password it has (None: no password), or why that is unknown.
     pub password: std::result::Result<Option<String>, String>,
 }
@@ -56,7 +58,7 @@ pub struct Role {
 impl Role {
     /// Whether the application can log in as it with a password.
     pub fn can_log_in(&self) -> Option<bool> {
-        if !self.exists || !self.login || self.expired {
+        if !self.exists || !self.login || self.expired || !self.connect {
             return Some(false);
         }
         match &self.password {
@@ -169,6 +171,7 @@ pub fn status(
             exists: role_exists,
             login: row.get("role_login"),
             expired: row.get("role_expired"),
+            connect: row.get("role_connect"),
             password,
         },
         read_only: facts.read_only_kind(),

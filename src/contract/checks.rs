@@ -294,6 +294,18 @@ impl Outcome {
     pub fn skipped(&self) -> usize {
         self.results.iter().filter(|r| r.skipped.is_some()).count()
     }
+    /// The failing checks that install reports but does not repair (catalog::reported_only).
+    pub fn left_to_operator(&self) -> Vec<&CheckResult> {
+        self.results
+            .iter()
+            .filter(|r| !r.passed && catalog::reported_only(&r.name))
+            .collect()
+    }
+    /// Whether install has nothing left that it may do: every failing check is one it only
+    /// reports.
+    pub fn settled(&self) -> bool {
+        self.failing().len() == self.left_to_operator().len()
+    }
 }
 
 /// Runs every check inside a savepoint that is rolled back afterwards, so neither pgTAP's

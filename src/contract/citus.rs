@@ -6,72 +6,51 @@
 //! may log in, because Citus reaches the workers as the owner of count and clear.
 //! Without the extension none of this is registered: the single-node catalog is untouched.
 
-use crate::contract::catalog::{check, check_sql, checks_of, step_sql, Check, Function, Step};
-use crate::contract::catalog::{FUNCTIONS, STEPS};
-use crate::contract::template::function_body;
 use std::sync::OnceLock;
 
-/// set_session_data on Citus: the single-node step with the body of
-/// sql/steps/citus.function.set_session_data.sql, and that file's comment first.
-fn set_session_data() -> &'static Function {
-    static F: OnceLock<Function> = OnceLock::new();
-    F.get_or_init(|| {
-        let single = FUNCTIONS
-            .iter()
-            .find(|f| f.step == "function.set_session_data")
-            .unwrap_or_else(|| unreachable!("set_session_data is in FUNCTIONS"));
-        let own = step_sql!("citus.function.set_session_data");
-        let header = &own[..own.find("$body$").unwrap_or(0)];
-        let sql = match (function_body(single.step_sql), function_body(own)) {
-            (Some(theirs), Some(ours)) => {
-                format!("{header}{}", single.step_sql.replacen(theirs, ours, 1))
-            }
-            _ => unreachable!("both set_session_data files hold a $body$"),
-        };
-        Function {
-            step: "citus.function.set_session_data",
-            step_sql: Box::leak(sql.into_boxed_str()),
-            ..*single
-        }
-    })
-}
+use crate::contract::catalog::FUNCTIONS;
+use crate::contract::catalog::{
+    self, check, check_sql, checks_of, step_sql, Check, Function, Step,
+};
 
-fn set_session_data_step() -> &'static Step {
-    static S: OnceLock<Step> = OnceLock::new();
-    S.get_or_init(|| Step {
-        name: "citus.function.set_session_data",
-        sql: set_session_data().step_sql,
-    })
-}
+/// set_session_data on Citus: the single-node function's facts (FUNCTIONS[0]), its own step
+/// and body file.
+static SET_SESSION_DATA: Function = Function {
+    step: "citus.function.set_session_data",
+    body_sql: step_sql!("citus.function.set_session_data"),
+    ..FUNCTIONS[0]
+};
 
 /// The functions distributed by their `sessid` argument (the others run on the coordinator).
 pub const DISTRIBUTED: &[&str] = &["set_session_data", "get_session_data", "destroy_session"];
 
 /// Steps of the variant only.
-static OWN_STEPS: &[Step] = &[
-    Step {
-        name: "citus.role.owner",
-        sql: step_sql!("citus.role.owner"),
-    },
-    Step {
-        name: "citus.trigger",
-        sql: step_sql!("citus.trigger"),
-    },
-    Step {
-        name: "citus.table",
-        sql: step_sql!("citus.table"),
-    },
-    Step {
-        name: "citus.functions",
-        sql: step_sql!("citus.functions"),
-    },
-];
+fn own_steps() -> &'static [Step] {
+    static STEPS: OnceLock<Vec<Step>> = OnceLock::new();
+    STEPS.get_or_init(|| {
+        macro_rules! step_file {
+            ($name:literal) => {
+                Step {
+                    name: $name,
+                    sql: step_sql!($name).to_string(),
+                }
+            };
+        }
+        vec![
+            step_file!("citus.role.owner"),
+            step_file!("citus.trigger"),
+            Step {
+                name: SET_SESSION_DATA.step,
+                sql: SET_SESSION_DATA.step_sql(),
+            },
+            step_file!("citus.table"),
+            step_file!("citus.functions"),
+        ]
+    })
+}
 
 fn own(name: &str) -> &'static Step {
-    if name == "citus.function.set_session_data" {
-        return set_session_data_step();
-    }
-    OWN_STEPS
+    own_steps()
         .iter()
         .find(|s| s.name == name)
         .unwrap_or_else(|| unreachable!("no Citus step {name}"))
@@ -92,7 +71,7 @@ pub fn functions() -> Vec<&'static Function> {
         .filter(|f| replace(f.step).is_some())
         .map(|f| {
             if f.step == "function.set_session_data" {
-                set_session_data()
+                &SET_SESSION_DATA
             } else {
                 f
             }
@@ -105,7 +84,7 @@ pub fn functions() -> Vec<&'static Function> {
 /// distribution after the table and the functions exist, before the grants.
 pub fn steps() -> Vec<&'static Step> {
     let mut out = Vec::new();
-    for s in STEPS {
+    for s in catalog::steps() {
         let Some(name) = replace(s.name) else {
             continue;
         };
@@ -151,11 +130,14 @@ pub fn checks() -> Vec<Check> {
                         &["citus.functions"],
                     );
                     d.description = d.description.replace("{function}", f);
-                    let args = FUNCTIONS
+                    let args: Vec<String> = FUNCTIONS
                         .iter()
                         .find(|x| x.name == *f)
-                        .map(|x| x.args)
-                        .unwrap_or_default();
+                        .map(|x| x.arg_types())
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|t| format!("\"{t}\""))
+                        .collect();
                     d.vars = vec![
                         ("function", f.to_string()),
                         ("args", format!("{{{}}}", args.join(","))),
@@ -249,10 +231,18 @@ mod tests {
         assert_eq!(f.len(), 5);
         let set = f.iter().find(|f| f.name == "set_session_data").unwrap();
         assert_eq!(set.step, "citus.function.set_session_data");
-        let body = crate::contract::template::function_body(set.step_sql).unwrap();
+        assert_eq!(set.name, "set_session_data");
+        let body = set.body();
         assert!(
             body.contains("expire < now()") && body.contains("DELETE"),
             "{body}"
+        );
+        let single = &FUNCTIONS[0];
+        assert_ne!(body, single.body());
+        assert_eq!(
+            set.step_sql().replacen(body, single.body(), 1),
+            single.step_sql(),
+            "the Citus step differs from the single-node one in more than the body"
         );
     }
 }

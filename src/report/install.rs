@@ -6,7 +6,7 @@ use super::{checks_table, error, name_width, out, Context, Machine, Style};
 use crate::cli::Format;
 use crate::commands::install::{AppliedStep, Done, Installed};
 use crate::commands::set_password;
-use crate::contract::checks::Outcome;
+use crate::contract::checks::{CheckResult, Outcome};
 
 impl Context {
     /// What install did, the password it set (if any), and the note about connect-pg 1.1.x's
@@ -20,8 +20,9 @@ impl Context {
             Some(password) => {
                 let text = match (&done.installed, style.format) {
                     (Installed::UpToDate { checks }, Format::Human) => format!(
-                        "All {} checks pass; nothing to repair.\n",
-                        checks.results.len()
+                        "{}{}; nothing to repair.\n",
+                        left_block(checks),
+                        upper_first(&passing(checks))
                     ),
                     (installed, _) => self.install_text(installed),
                 };
@@ -100,6 +101,14 @@ impl Context {
             "connect-pg-admin: note: the connected role may not turn statement logging off, so the server log may hold the SCRAM verifier (never the password)"
         );
         }
+        if let Some(until) = &outcome.expired {
+            if !style.quiet {
+                eprintln!(
+                    "connect-pg-admin: note: role {} has expired (VALID UNTIL {until}): the server refuses every password for it; give it a new date with set-password --valid-until TIMESTAMP|infinity",
+                    outcome.role
+                );
+            }
+        }
         match &outcome.login {
             Some(Ok(())) => info(&format!(
                 "Logged in as {} with the new password.",
@@ -129,9 +138,10 @@ fn install_human(result: &Installed, style: Style) -> String {
             if style.verbose > 0 {
                 s.push_str(&checks_table(&checks.results, style, false));
             }
+            s.push_str(&left_block(checks));
             s.push_str(&format!(
-                "Nothing to do: all {} checks pass; the database was not changed.\n",
-                checks.results.len()
+                "Nothing to do: {}; the database was not changed.\n",
+                passing(checks)
             ));
         }
         Installed::DryRun { before, steps } => {
@@ -164,9 +174,10 @@ fn install_human(result: &Installed, style: Style) -> String {
                 if style.verbose > 0 {
                     s.push_str(&checks_table(&after.results, style, false));
                 }
+                s.push_str(&left_block(after));
                 s.push_str(&format!(
-                    "Installed: all {} checks pass after {} step(s); committed.\n",
-                    after.results.len(),
+                    "Installed: {} after {} step(s); committed.\n",
+                    passing(after),
                     steps.len()
                 ));
             } else {
@@ -185,26 +196,63 @@ fn install_human(result: &Installed, style: Style) -> String {
 
 fn failing_block(before: &Outcome, style: Style) -> String {
     let failing = before.failing();
-    let mut s = format!(
+    let head = format!(
         "{} of {} checks failed:\n",
         failing.len(),
         before.results.len()
     );
-    let width = name_width(before.results.iter());
-    for f in failing {
+    head + &not_ok_lines(before, &failing, style.verbose > 0)
+}
+
+/// One `not ok` line per check of `list`, aligned on every check of `outcome`, each with
+/// pgTAP's diagnostics below it when asked.
+fn not_ok_lines(outcome: &Outcome, list: &[&CheckResult], diagnostics: bool) -> String {
+    let width = name_width(outcome.results.iter());
+    let mut s = String::new();
+    for f in list {
         s.push_str(&format!(
             "  {}  {:width$}  {}\n",
             term::out("not ok", Paint::Red),
             f.name,
             f.description
         ));
-        if style.verbose > 0 {
+        if diagnostics {
             for d in &f.diagnostics {
                 s.push_str(&format!("          {:width$}  {}\n", "", d));
             }
         }
     }
     s
+}
+
+/// "all N checks pass", or how many pass when install left some to the operator.
+fn passing(outcome: &Outcome) -> String {
+    let total = outcome.results.len();
+    match outcome.failing().len() {
+        0 => format!("all {total} checks pass"),
+        failing => format!(
+            "{} of {total} checks pass; install leaves the other {failing} to you",
+            total - failing
+        ),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The failing checks install only reports (catalog::reported_only), with what they found.
+fn left_block(outcome: &Outcome) -> String {
+    let left = outcome.left_to_operator();
+    if left.is_empty() {
+        return String::new();
+    }
+    // With the diagnostics always, not only with -v: what was found is the point.
+    String::from("Left as found (install reports these and does not change them):\n")
+        + &not_ok_lines(outcome, &left, true)
 }
 
 fn steps_block(steps: &[AppliedStep], style: Style) -> String {
@@ -221,6 +269,9 @@ fn steps_block(steps: &[AppliedStep], style: Style) -> String {
             step.elapsed.as_millis(),
             retries
         ));
+        for note in &step.notes {
+            s.push_str(&format!("    {note}\n"));
+        }
         if style.verbose > 1 {
             s.push_str(&format!("{}\n", step.sql.trim_end()));
         }

@@ -66,6 +66,8 @@ struct JsonStep<'a> {
     name: &'a str,
     attempts: u32,
     elapsed_ms: u64,
+    /// What the step reports it removed (triggers, rules, policies, memberships).
+    notes: &'a [String],
     sql: &'a str,
 }
 
@@ -116,6 +118,7 @@ pub fn json(run: &Run, r: &Report) -> String {
                 name: s.name,
                 attempts: s.attempts,
                 elapsed_ms: millis(s.elapsed),
+                notes: &s.notes,
                 sql: &s.sql,
             })
             .collect(),

@@ -74,6 +74,8 @@ struct AppRoleDoc<'a> {
     exists: bool,
     login: bool,
     expired: bool,
+    /// It may connect to this database.
+    connect: bool,
     /// The kind of password (null: none), or why that is unknown.
     password: Known<'a, Option<&'a str>>,
     can_log_in: Option<bool>,
@@ -110,6 +112,7 @@ impl<'a> StatusDoc<'a> {
                 exists: s.role.exists,
                 login: s.role.login,
                 expired: s.role.expired,
+                connect: s.role.connect,
                 password: known(&s.role.password, |kind| kind.as_deref()),
                 can_log_in: s.role.can_log_in(),
             },
@@ -155,6 +158,8 @@ fn role_line(info: &Run, s: &Status) -> String {
         "it is NOLOGIN".to_string()
     } else if r.expired {
         "its VALID UNTIL has passed".to_string()
+    } else if !r.connect {
+        "it has no CONNECT on this database (install grants it)".to_string()
     } else {
         match &r.password {
             Ok(Some(kind)) => format!("LOGIN, {kind} password"),

@@ -46,6 +46,17 @@ pub fn private_cluster() -> &'static Cluster {
     }
 }
 
+/// A new cluster for this caller alone, run like `cluster_without_pgtap()` from a private copy
+/// of the installation without pgTAP's files: for tests that put extension files of their own
+/// into that copy's share directory (which the server names in `pg_config`) and take them away
+/// again. Removed at exit like the others.
+pub fn private_cluster_without_pgtap() -> &'static Cluster {
+    match Cluster::start("private-without-pgtap", true) {
+        Ok(c) => Box::leak(Box::new(c)),
+        Err(e) => panic!("a private test cluster without pgTAP could not be started: {e}"),
+    }
+}
+
 /// A new cluster for this caller alone, of the PostgreSQL installed in `bin` rather than the
 /// one under test: for tests about other majors (a server older than the supported range).
 /// Removed at exit like the others.

@@ -1,6 +1,7 @@
 //! The integration-test harness: throwaway PostgreSQL clusters (`cluster()`,
-//! `cluster_without_pgtap()`, `private_cluster()`), a database per test (`Cluster::create_db`
-//! → `TestDb`, dropped on success and kept on failure), the real binary run against it
+//! `cluster_without_pgtap()`, `private_cluster()`, `private_cluster_without_pgtap()`), a
+//! database per test (`Cluster::create_db` → `TestDb`, dropped on success and kept on
+//! failure), the real binary run against it
 //! (`TestDb::cli`, `bin()`, `Run`), a store of the test's own names (`Store`: schema, roles,
 //! the CLI with them, connections as the application role), catalog snapshots for "nothing
 //! changed" assertions (`TestDb::snapshot`), output snapshots (`assert_snapshot`) and
@@ -26,7 +27,8 @@ mod tls;
 
 pub use citus::CITUS_MAJOR;
 pub use cluster::{
-    cluster, cluster_of_major, cluster_without_pgtap, private_cluster, private_cluster_of, Cluster,
+    cluster, cluster_of_major, cluster_without_pgtap, private_cluster, private_cluster_of,
+    private_cluster_without_pgtap, Cluster,
 };
 pub use db::TestDb;
 pub use golden::assert_snapshot;

@@ -8,7 +8,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
-use postgres::{Client, Transaction};
+use postgres::{Client, SimpleQueryMessage, Transaction};
 
 use crate::commands::install::plan;
 use crate::commands::install::preflight;
@@ -40,18 +40,22 @@ pub struct AppliedStep {
     pub sql: String,
     pub attempts: u32,
     pub elapsed: Duration,
+    /// What the step reports it did (the rows its SQL returns): each trigger, rule, policy
+    /// or membership it removed.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug)]
 pub enum Installed {
-    /// Every check passed before anything ran; nothing was changed.
+    /// Every check passed before anything ran (but those install only reports, which may
+    /// fail); nothing was changed.
     UpToDate { checks: Outcome },
     /// --dry-run: what would run; nothing was changed.
     DryRun {
         before: Outcome,
         steps: Vec<AppliedStep>,
     },
-    /// Steps ran and every check passes: committed.
+    /// Steps ran and every check passes (but those install only reports): committed.
     Committed {
         before: Outcome,
         steps: Vec<AppliedStep>,
@@ -94,7 +98,7 @@ pub fn install(
     let pgtap = PgTap::prepare(&mut tx, &server)?;
     let flavour = server.flavour();
     let before = checks::run(&mut tx, names, &pgtap, flavour)?;
-    if before.all_pass() {
+    if before.settled() {
         match before_commit.as_mut() {
             Some(hook) if !opts.dry_run => {
                 pgtap.unload(&mut tx)?;
@@ -109,14 +113,17 @@ pub fn install(
     let vars: Vec<(&str, &str)> = vars_owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     if opts.dry_run {
-        let steps = plan::plan(&before.failing(), flavour)
+        let planned = plan::plan(&before.failing(), flavour);
+        preflight::dependents(&mut tx, names, &planned)?;
+        let steps = planned
             .into_iter()
             .map(|s| {
                 Ok(AppliedStep {
                     name: s.name,
-                    sql: template::render(s.sql, &vars)?,
+                    sql: template::render(&s.sql, &vars)?,
                     attempts: 0,
                     elapsed: Duration::ZERO,
+                    notes: Vec::new(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -134,6 +141,7 @@ pub fn install(
         if steps.is_empty() {
             break;
         }
+        preflight::dependents(&mut tx, names, &steps)?;
         db::set_lock_timeout(&mut tx, STATEMENT_LOCK_WAIT)?;
         for step in steps {
             progress(&format!("applying {}", step.name));
@@ -141,11 +149,11 @@ pub fn install(
         }
         db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
         after = checks::run(&mut tx, names, &pgtap, flavour)?;
-        if after.all_pass() {
+        if after.settled() {
             break;
         }
     }
-    if !after.all_pass() {
+    if !after.settled() {
         db::rollback(tx)?;
         return Ok(Installed::RolledBack {
             before,
@@ -306,7 +314,7 @@ fn apply_step(
     vars: &[(&str, &str)],
     opts: &Options,
 ) -> Result<AppliedStep> {
-    let sql = template::render(step.sql, vars)?;
+    let sql = template::render(&step.sql, vars)?;
     let lock = if step.locks_table() {
         Some(template::render(
             include_str!("../../../sql/tool/lock_table.sql"),
@@ -321,12 +329,13 @@ fn apply_step(
     loop {
         attempts += 1;
         match try_step(tx, step, lock.as_deref(), &sql, opts.lock_timeout)? {
-            Tried::Applied => {
+            Tried::Applied(notes) => {
                 return Ok(AppliedStep {
                     name: step.name,
                     sql,
                     attempts,
                     elapsed: start.elapsed(),
+                    notes,
                 })
             }
             // Roles are cluster-wide: an install into another database of the same cluster
@@ -365,7 +374,8 @@ fn apply_step(
 }
 
 enum Tried {
-    Applied,
+    /// With the rows the step returned: what it reports it did.
+    Applied(Vec<String>),
     /// The locks were not to be had within the attempt's time.
     LockBusy,
     /// A role step collided with another run creating the same role.
@@ -391,11 +401,18 @@ fn try_step(
             Some(lock) => sp.batch_execute(lock),
             None => Ok(()),
         }
-        .and_then(|()| sp.batch_execute(sql));
+        .and_then(|()| sp.simple_query(sql));
         let e = match result {
-            Ok(()) => {
+            Ok(messages) => {
                 sp.commit().map_err(|e| Error::from_db(step.name, &e))?;
-                return Ok(Tried::Applied);
+                let notes = messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+                        _ => None,
+                    })
+                    .collect();
+                return Ok(Tried::Applied(notes));
             }
             Err(e) => e,
         };

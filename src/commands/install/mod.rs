@@ -58,15 +58,15 @@ pub fn run(
         Some(source) => {
             set_password::check_source(&source)?;
             let password = set_password::read(&source, &names.role)?;
-            let mut logging_suppressed = None;
+            let mut done = None;
             let mut set = |tx: &mut Transaction| -> Result<()> {
-                logging_suppressed = Some(set_password::set(tx, names, &password)?);
+                let quiet = set_password::set(tx, names, &password)?;
+                done = Some((quiet, set_password::expired(tx, names)?));
                 Ok(())
             };
             let installed = apply::install(client, names, &opts, progress, Some(&mut set))?;
-            let outcome = logging_suppressed.map(|quiet| {
-                set_password::finish(settings, names, &password, &args.password, quiet)
-            });
+            let outcome = done
+                .map(|done| set_password::finish(settings, names, &password, &args.password, done));
             (installed, outcome)
         }
     };

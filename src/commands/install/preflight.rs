@@ -2,10 +2,13 @@
 //! is missing, a schema that holds another application's objects, and role names that belong
 //! to someone else (a superuser, another application's login or owner). Runs inside the
 //! install transaction, after the install lock, so nothing can change between the look and
-//! the steps. Each refusal is exit 4 and says what to do; see docs/security.md.
+//! the steps. Each refusal is exit 4 and says what to do; see docs/security.md. Once the
+//! plan is known, `dependents` refuses a function step that would have to drop a function
+//! other objects depend on: install drops nothing that is not the store's.
 
 use postgres::Transaction;
 
+use crate::contract::catalog::{Step, FUNCTIONS};
 use crate::contract::template;
 use crate::error::{Error, Result};
 use crate::names::Names;
@@ -27,6 +30,8 @@ pub struct Facts {
     pub role: Option<RoleFacts>,
     pub owner: Option<RoleFacts>,
     pub owner_marked: bool,
+    /// The session table exists and sess_id is not its primary key (see `Ids`).
+    pub ids_unkeyed: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,7 +44,80 @@ pub struct RoleFacts {
 }
 
 pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
-    decide(&read(tx, names)?, names)
+    let facts = read(tx, names)?;
+    decide(&facts, names)?;
+    if facts.ids_unkeyed {
+        let sql = template::render(
+            include_str!("../../../sql/tool/duplicate_ids.sql"),
+            &[("schema", &names.schema)],
+        )?;
+        let row = tx
+            .query_one(sql.as_str(), &[])
+            .map_err(|e| Error::from_db("looking for duplicate or NULL session ids", &e))?;
+        let ids = Ids {
+            duplicated: row.get("duplicated"),
+            duplicated_count: row.get("duplicated_count"),
+            nulls: row.get("nulls"),
+        };
+        if let Some(refusal) = ids.refusal(&names.schema) {
+            return Err(refusal);
+        }
+    }
+    Ok(())
+}
+
+/// What sql/tool/duplicate_ids.sql reads: the ids that keep sess_id from being the key.
+#[derive(Debug, Default)]
+pub struct Ids {
+    /// Up to ten duplicated ids, in order.
+    pub duplicated: Vec<String>,
+    pub duplicated_count: i64,
+    pub nulls: i64,
+}
+
+impl Ids {
+    /// The refusal when sess_id holds duplicates or NULLs: which session of two to keep is a
+    /// person's decision, so install names them and the SQL that would resolve them, and
+    /// deletes nothing.
+    pub fn refusal(&self, schema: &str) -> Option<Error> {
+        if self.duplicated_count == 0 && self.nulls == 0 {
+            return None;
+        }
+        let table = format!("{}.session", template::quote_ident(schema));
+        let mut found = Vec::new();
+        let mut fixes = Vec::new();
+        if self.duplicated_count > 0 {
+            let more = self.duplicated_count - self.duplicated.len() as i64;
+            found.push(format!(
+                "{} duplicated id(s) ({}{})",
+                self.duplicated_count,
+                self.duplicated
+                    .iter()
+                    .map(|id| format!("'{}'", id.replace('\'', "''")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+            fixes.push(format!(
+                "to keep one row of each id, DELETE FROM {table} a USING {table} b WHERE a.sess_id = b.sess_id AND a.ctid < b.ctid;"
+            ));
+        }
+        if self.nulls > 0 {
+            found.push(format!("{} row(s) with a NULL id", self.nulls));
+            fixes.push(format!(
+                "to remove the rows without an id, DELETE FROM {table} WHERE sess_id IS NULL;"
+            ));
+        }
+        Some(Error::Refused(format!(
+            "{table} has lost its primary key, and sess_id holds {}, so the key cannot be restored; install never deletes sessions to make it fit: decide which to keep (for example, {}), then run install again; {NOTHING}",
+            found.join(" and "),
+            fixes.join(" and ")
+        )))
+    }
 }
 
 fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
@@ -82,6 +160,7 @@ fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
         role,
         owner,
         owner_marked: row.get("owner_marked"),
+        ids_unkeyed: row.get("ids_unkeyed"),
     })
 }
 
@@ -180,6 +259,52 @@ pub fn decide(f: &Facts, names: &Names) -> Result<()> {
     Ok(())
 }
 
+/// Refuses (exit 4, nothing changed) when a planned function step would have to drop a
+/// function that objects other than the store's own trigger depend on (a view, a
+/// materialized view on it, a default, ...): without CASCADE the drop would fail, and with it
+/// those objects and their data would be gone. Names each one, schema-qualified, with its
+/// owner. Runs for `--dry-run` too, so a dry run lists them.
+pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result<()> {
+    let mut found: Vec<String> = Vec::new();
+    for f in FUNCTIONS
+        .iter()
+        .filter(|f| plan.iter().any(|s| s.name == f.step))
+    {
+        let sql = include_str!("../../../sql/tool/function_dependents.sql")
+            .replace("{mismatch}", f.mismatch_sql().trim_end())
+            .replace("{signature}", &f.signature());
+        let sql = template::render(&sql, &[("schema", &names.schema)])?;
+        let rows = tx
+            .query(sql.as_str(), &[])
+            .map_err(|e| Error::from_db("looking for what depends on the functions", &e))?;
+        let Some(first) = rows.first() else {
+            continue;
+        };
+        let dropped: String = first.get("dropped");
+        let what: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} (owner {})",
+                    r.get::<_, String>("what"),
+                    r.get::<_, String>("owner")
+                )
+            })
+            .collect();
+        found.push(format!(
+            "function {dropped} (depended on by {})",
+            what.join(", ")
+        ));
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "install must drop and create again {}, whose result type or argument names differ from the contract's; install drops nothing that is not the session store's: drop or change those objects (recreate them after install), then run install again; {NOTHING}",
+        found.join("; ")
+    )))
+}
+
 fn outside(r: &RoleFacts) -> String {
     let more = if r.outside_count > 3 {
         format!(" and {} more", r.outside_count - 3)
@@ -215,6 +340,38 @@ mod tests {
             Err(Error::Refused(m)) => m,
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn duplicate_and_null_ids_are_named_with_the_sql_that_resolves_them() {
+        assert!(Ids::default().refusal("web").is_none());
+        let ids = Ids {
+            duplicated: (1..=10).map(|i| format!("s{i}")).collect(),
+            duplicated_count: 12,
+            nulls: 3,
+        };
+        let Some(Error::Refused(m)) = ids.refusal("web") else {
+            panic!("expected a refusal")
+        };
+        assert!(m.contains("12 duplicated id(s) ('s1', 's2'"), "{m}");
+        assert!(m.contains("'s10' and 2 more)"), "{m}");
+        assert!(m.contains("3 row(s) with a NULL id"), "{m}");
+        assert!(
+            m.contains("DELETE FROM \"web\".session WHERE sess_id IS NULL;"),
+            "{m}"
+        );
+        assert!(!m.contains('\n'), "one line: {m}");
+        let only_nulls = Ids {
+            nulls: 1,
+            ..Ids::default()
+        };
+        let Some(Error::Refused(m)) = only_nulls.refusal("Web") else {
+            panic!("expected a refusal")
+        };
+        assert!(
+            !m.contains("duplicated") && m.contains("\"Web\".session"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -1,0 +1,655 @@
+//! Issue 11: the tool runs as a superuser in a database that less-privileged roles can write
+//! to. Each test plants what such a role can (an operator or functions in `public` that match
+//! better than pg_catalog's, a database search_path that puts them first, a pgTAP that is not
+//! a superuser's, settings on the database or the login) and proves three things:
+//!
+//! - the control: called directly, the planted code does run and leaves a row in
+//!   `public.planted_log` (so the detector works and the plant is live);
+//! - with the tool: no planted code ran (the log stays empty) for verify, install, status,
+//!   set-password and uninstall (dry run included), and the verdicts are right;
+//! - nothing was lost: the planted objects, a live session and other owners' objects remain.
+//!
+//! The CASCADE case: an install that would have to drop a function other owners' views depend
+//! on refuses (exit 4), names them and their owner, and changes nothing.
+
+use crate::support::{bin, run_with_stdin, Run, Store};
+
+/// The detector: every planted function writes who ran it and what into a table, and counts
+/// itself in a sequence, which anyone may use. The tool rolls back what it does not commit
+/// (verify always, the checks' savepoint always), and the row with it; nextval is never
+/// rolled back, so the count shows any run.
+const DETECTOR: &str = "
+    CREATE TABLE public.planted_log (who text, what text);
+    GRANT SELECT, INSERT ON public.planted_log TO PUBLIC;
+    CREATE SEQUENCE public.planted_hits;
+    GRANT USAGE ON SEQUENCE public.planted_hits TO PUBLIC;
+    GRANT CREATE ON SCHEMA public TO PUBLIC;";
+
+/// The PL/pgSQL statements a planted function runs first: count, then log.
+fn payload(what: &str) -> String {
+    format!(
+        "PERFORM pg_catalog.nextval('public.planted_hits');
+         INSERT INTO public.planted_log VALUES (current_user, '{what}');"
+    )
+}
+
+/// How often planted code ran, rolled back or not.
+fn hits(s: &Store) -> i64 {
+    s.db.query_strings(
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.planted_hits",
+    )[0]
+    .parse()
+    .unwrap()
+}
+
+/// A store whose database has the detector, and a login `<db>_attacker` with a password that
+/// may create in `public` (as everyone may on PostgreSQL 13 and 14).
+fn hostile(hint: &str) -> (Store, String) {
+    let s = Store::new(hint);
+    let attacker = format!("{}_attacker", s.db.name());
+    s.sql(DETECTOR);
+    s.sql(&format!(
+        "CREATE ROLE {attacker} LOGIN PASSWORD 'attacker-pw'"
+    ));
+    (s, attacker)
+}
+
+/// Runs `sql` as `user` (password `<user>`-free: every test login's password is fixed).
+fn sql_as(s: &Store, user: &str, password: &str, sql: &str) {
+    s.db.client_as(user, password)
+        .unwrap_or_else(|e| panic!("login as {user}: {}", crate::support::pg_error(&e)))
+        .batch_execute(sql)
+        .unwrap_or_else(|e| panic!("{}\n{sql}", crate::support::pg_error(&e)));
+}
+
+/// What the planted code recorded, `who:what`, sorted.
+fn log(s: &Store) -> Vec<String> {
+    let mut rows =
+        s.db.query_strings("SELECT who || ':' || what FROM public.planted_log");
+    rows.sort();
+    rows
+}
+
+fn clear_log(s: &Store) {
+    s.sql("TRUNCATE public.planted_log");
+}
+
+/// The password of every database owner `database_owner` makes.
+const OWNER_PW: &str = "dbo-pw";
+
+/// Makes `<db>_dbo`, a login that is not a superuser, the owner of the store's database.
+fn database_owner(s: &Store) -> String {
+    let owner = format!("{}_dbo", s.db.name());
+    s.sql(&format!(
+        "CREATE ROLE {owner} LOGIN PASSWORD '{OWNER_PW}'; ALTER DATABASE {} OWNER TO {owner}",
+        s.db.name()
+    ));
+    owner
+}
+
+/// As the database owner: its own schema `tap` with a pgTAP it installs there itself, then
+/// `more`.
+fn owners_pgtap(s: &Store, owner: &str, more: &str) {
+    sql_as(
+        s,
+        owner,
+        OWNER_PW,
+        &format!("CREATE SCHEMA tap; CREATE EXTENSION pgtap SCHEMA tap; {more}"),
+    );
+}
+
+/// The CLI as `user` (not the harness's superuser), with extra environment.
+fn cli_as(s: &Store, user: &str, password: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = bin();
+    cmd.args(s.args(args))
+        .arg("--dsn")
+        .arg(format!(
+            "host=127.0.0.1 port={} user={user} dbname={} sslmode=disable",
+            s.db.cluster().port(),
+            s.db.name()
+        ))
+        .env("PGPASSWORD", password);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_with_stdin(cmd, None)
+}
+
+/// Every command the tool has, each followed by the assertion that the log is still empty:
+/// on an empty database verify fails (1) and install repairs (0); then verify, status and
+/// set-password pass on the installed store, whose live session survives them; uninstall's
+/// dry run changes nothing and uninstall removes the store.
+/// One run of the CLI: its arguments and, for set-password, its stdin.
+type Cli<'a> = dyn Fn(&[&str], Option<&[u8]>) -> Run + 'a;
+
+fn every_command_runs_nothing_planted(s: &Store, run: &Cli) {
+    let others = others_objects(s);
+    assert!(
+        others.iter().any(|o| o.starts_with("planted_log ")),
+        "{others:?}"
+    );
+    let step = |args: &[&str], stdin: Option<&[u8]>, code: i32| {
+        let before = hits(s);
+        let r = run(args, stdin);
+        assert_eq!(hits(s), before, "planted code ran during {args:?}\n{r}");
+        assert_eq!(
+            log(s),
+            Vec::<String>::new(),
+            "planted code ran during {args:?}\n{r}"
+        );
+        r.assert_code(code);
+        r
+    };
+    step(&["verify"], None, 1);
+    step(&["install"], None, 0);
+    s.sql("SELECT {schema}.set_session_data('live', 'data', pg_catalog.now() + interval '1 hour')");
+    let verified = step(&["verify"], None, 0);
+    assert!(verified.stdout.contains("All 64 checks pass"), "{verified}");
+    step(&["status"], None, 0);
+    step(
+        &["set-password", "--password-stdin"],
+        Some(b"Planted-Pw-1\n"),
+        0,
+    );
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")),
+        ["data"],
+        "the live session is gone"
+    );
+    step(&["uninstall", "--dry-run"], None, 0);
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT count(*) FROM {schema}.session")),
+        ["1"]
+    );
+    step(&["uninstall", "--yes"], None, 0);
+    assert_eq!(
+        others_objects(s),
+        others,
+        "an object that is not the store's was lost"
+    );
+}
+
+/// Every relation, function, operator, type and extension of this database outside the
+/// store's schema and the system's, with its owner: what the tool must leave alone. Every
+/// function and comparison qualified, so that the harness runs nothing planted either.
+fn others_objects(s: &Store) -> Vec<String> {
+    let system = "n.nspname NOT LIKE 'pg\\_%' AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{information_schema,{schema}}'::text[])";
+    s.db.query_strings(&s.render(&format!(
+        "SELECT c.oid::pg_catalog.regclass::text || ' ' || c.relowner::pg_catalog.regrole::text
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+          WHERE {system}
+         UNION ALL
+         SELECT p.oid::pg_catalog.regprocedure::text || ' ' || p.proowner::pg_catalog.regrole::text
+           FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+          WHERE {system}
+         UNION ALL
+         SELECT o.oid::pg_catalog.regoperator::text || ' ' || o.oprowner::pg_catalog.regrole::text
+           FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) o.oprnamespace
+          WHERE {system}
+         UNION ALL
+         SELECT e.extname::text || ' ' || e.extnamespace::pg_catalog.regnamespace::text FROM pg_catalog.pg_extension e
+         ORDER BY 1"
+    )))
+}
+
+fn as_superuser(s: &Store) -> impl Fn(&[&str], Option<&[u8]>) -> Run + '_ {
+    move |args, stdin| match stdin {
+        Some(input) => s.cli_stdin(args, input),
+        None => s.cli(args),
+    }
+}
+
+/// Functions named like pg_catalog's, planted in `public` by another role: an exact
+/// `=`(oid, regclass) operator (pg_catalog has none, so it wins wherever public is on the
+/// path), better-matching overloads (`lower(varchar)`, `format(text, text)`), and exact
+/// copies of signatures the tool calls (`to_regclass(text)`, `md5(text)`, `now()`, ...),
+/// with the database's search_path set to put public first.
+#[test]
+fn functions_and_operators_planted_in_public_never_run() {
+    let (s, attacker) = hostile("planted_public");
+    let planted = [
+        (
+            "oid = regclass",
+            "planted_eq(a oid, b regclass) RETURNS boolean",
+            "a OPERATOR(pg_catalog.=) b::oid",
+        ),
+        (
+            "lower(varchar)",
+            "lower(a character varying) RETURNS text",
+            "pg_catalog.lower(a::text)",
+        ),
+        (
+            "format(text, text)",
+            "format(f text, a text) RETURNS text",
+            "pg_catalog.format(f, a)",
+        ),
+        ("md5(text)", "md5(a text) RETURNS text", "pg_catalog.md5(a)"),
+        (
+            "to_regclass(text)",
+            "to_regclass(a text) RETURNS regclass",
+            "pg_catalog.to_regclass(a)",
+        ),
+        (
+            "to_regprocedure(text)",
+            "to_regprocedure(a text) RETURNS regprocedure",
+            "pg_catalog.to_regprocedure(a)",
+        ),
+        (
+            "current_setting(text)",
+            "current_setting(a text) RETURNS text",
+            "pg_catalog.current_setting(a)",
+        ),
+        ("now()", "now() RETURNS timestamptz", "pg_catalog.now()"),
+        (
+            "quote_ident(text)",
+            "quote_ident(a text) RETURNS text",
+            "pg_catalog.quote_ident(a)",
+        ),
+        (
+            "array_to_string(text[], text)",
+            "array_to_string(a text[], b text) RETURNS text",
+            "pg_catalog.array_to_string(a, b)",
+        ),
+    ];
+    let mut plant = String::new();
+    for (what, signature, real) in planted {
+        plant.push_str(&format!(
+            "CREATE FUNCTION public.{signature} LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN {real}; END $p$;",
+            payload(what)
+        ));
+    }
+    plant.push_str(
+        "CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.planted_eq);",
+    );
+    sql_as(&s, &attacker, "attacker-pw", &plant);
+    s.sql(&format!(
+        "ALTER DATABASE {} SET search_path = public, pg_catalog",
+        s.db.name()
+    ));
+
+    // The control: a superuser session of this database resolves every one of them to the
+    // planted code.
+    s.sql(
+        "SELECT 'pg_class'::regclass::oid = 'pg_class'::regclass, lower('X'::varchar),
+                format('%s', 'x'::text), md5('x'), to_regclass('pg_class'),
+                to_regprocedure('now()'), current_setting('search_path'), now(),
+                quote_ident('x'), array_to_string(ARRAY['a'], ',')",
+    );
+    let mut want: Vec<String> = planted
+        .iter()
+        .map(|(w, _, _)| format!("postgres:{w}"))
+        .collect();
+    want.sort();
+    assert_eq!(log(&s), want, "the control: every plant is live");
+    clear_log(&s);
+
+    every_command_runs_nothing_planted(&s, &as_superuser(&s));
+    assert_eq!(
+        s.db.query_strings(&format!(
+            "SELECT count(*) FROM pg_proc WHERE proowner = '{attacker}'::regrole"
+        )),
+        [planted.len().to_string()],
+        "the planted functions are another role's and stay"
+    );
+}
+
+/// A role may not create a cast between types it does not own, so the casts the tool relies
+/// on (text to regclass, oid to regclass, ...) cannot be replaced: casts are per type owner.
+#[test]
+fn a_cast_between_built_in_types_cannot_be_planted() {
+    let (s, attacker) = hostile("planted_cast");
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        "CREATE FUNCTION public.to_class(text) RETURNS regclass LANGUAGE sql AS 'SELECT 0::regclass'",
+    );
+    let err =
+        s.db.client_as(&attacker, "attacker-pw")
+            .unwrap()
+            .batch_execute("CREATE CAST (text AS regclass) WITH FUNCTION public.to_class(text)")
+            .expect_err("a cast between built-in types");
+    assert_eq!(
+        err.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+        "{}",
+        crate::support::pg_error(&err)
+    );
+    // The cast a role may plant, on a type of its own, is one the tool never uses.
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        &format!(
+            "CREATE TYPE public.mine AS (x int);
+             CREATE FUNCTION public.mine_to_text(public.mine) RETURNS text LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN 'x'; END $p$;
+             CREATE CAST (public.mine AS text) WITH FUNCTION public.mine_to_text(public.mine);",
+            payload("cast")
+        ),
+    );
+    s.sql("SELECT ROW(1)::public.mine::text");
+    assert_eq!(log(&s), ["postgres:cast"], "the control");
+    clear_log(&s);
+    every_command_runs_nothing_planted(&s, &as_superuser(&s));
+}
+
+/// pgTAP installed in `public` (as connect-pg 1.1.x did), with `public.is(text, text, text)`
+/// planted next to it by another role: pgTAP's own is(anyelement, anyelement, text) would
+/// lose to it. The tool does not trust that copy and loads a private one.
+#[test]
+fn pgtap_in_public_with_a_planted_is_is_not_used() {
+    let (s, attacker) = hostile("planted_pgtap_public");
+    s.sql("CREATE EXTENSION pgtap SCHEMA public");
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        &format!(
+            "CREATE FUNCTION public.is(a text, b text, d text) RETURNS text LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN 'ok 1'; END $p$;",
+            payload("is")
+        ),
+    );
+    s.sql("SET search_path = public; SELECT is('a'::text, 'b'::text, 'x'::text)");
+    assert_eq!(log(&s), ["postgres:is"], "the control");
+    clear_log(&s);
+    every_command_runs_nothing_planted(&s, &as_superuser(&s));
+    assert_eq!(
+        s.db.query_strings(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+              WHERE e.extname = 'pgtap'"
+        ),
+        ["public"],
+        "the installed pgTAP is left where it was"
+    );
+}
+
+/// A database owner that is not a superuser installs pgTAP itself (its control file says
+/// `superuser = false`) in a schema of its own and replaces `no_plan()`; in the same schema it
+/// plants `lower(varchar)` and an `=`(oid, regclass) operator, and puts that schema first on
+/// the database's search_path (an owner may `ALTER DATABASE ... SET` its own database). The
+/// tool runs as a superuser, does not trust that pgTAP, and runs none of it.
+#[test]
+fn pgtap_of_a_database_owner_who_is_not_a_superuser_is_not_used() {
+    let (s, _) = hostile("planted_pgtap_owner");
+    let owner = database_owner(&s);
+    owners_pgtap(
+        &s,
+        &owner,
+        &format!(
+            "CREATE OR REPLACE FUNCTION tap.no_plan() RETURNS SETOF boolean LANGUAGE plpgsql AS $p$
+             BEGIN {} PERFORM tap.plan(0); RETURN; END $p$;
+             CREATE FUNCTION tap.lower(a character varying) RETURNS text LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN pg_catalog.lower(a::text); END $p$;
+             CREATE FUNCTION tap.planted_eq(a oid, b regclass) RETURNS boolean LANGUAGE plpgsql AS $p$
+             BEGIN {} RETURN a OPERATOR(pg_catalog.=) b::oid; END $p$;
+             CREATE OPERATOR tap.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = tap.planted_eq);
+             ALTER DATABASE {} SET search_path = tap, public;",
+            payload("no_plan"),
+            payload("lower(varchar)"),
+            payload("oid = regclass"),
+            s.db.name()
+        ),
+    );
+    s.sql(
+        "SELECT * FROM tap.no_plan();
+         SELECT lower('X'::varchar), 'pg_class'::regclass::oid = 'pg_class'::regclass",
+    );
+    assert_eq!(
+        log(&s),
+        [
+            "postgres:lower(varchar)",
+            "postgres:no_plan",
+            "postgres:oid = regclass"
+        ],
+        "the control"
+    );
+    clear_log(&s);
+    every_command_runs_nothing_planted(&s, &as_superuser(&s));
+}
+
+/// Settings that used to change verdicts or cut the tool off: styles that change how
+/// intervals and dates print, a time zone, timeouts shorter than a run, serializable by
+/// default. They are set on the database (and apply to the harness's superuser) and on a
+/// login of its own; the tool pins its session, so install and verify pass on an empty
+/// database and on a correct store.
+#[test]
+fn database_and_role_settings_change_no_verdict() {
+    let s = Store::new("planted_settings");
+    let settings = [
+        "IntervalStyle = iso_8601",
+        "DateStyle = 'SQL, DMY'",
+        "TimeZone = 'Pacific/Chatham'",
+        "statement_timeout = '30ms'",
+        "idle_in_transaction_session_timeout = '300ms'",
+        "default_transaction_isolation = serializable",
+    ];
+    let login = format!("{}_ci", s.db.name());
+    s.sql(&format!(
+        "CREATE ROLE {login} LOGIN SUPERUSER PASSWORD 'ci-pw'"
+    ));
+    for set in settings {
+        s.sql(&format!("ALTER DATABASE {} SET {set}", s.db.name()));
+    }
+    // The role's own values win over the database's at login: other styles again.
+    for set in [
+        "IntervalStyle = sql_standard",
+        "DateStyle = 'German'",
+        "TimeZone = 'America/St_Johns'",
+        "statement_timeout = '30ms'",
+        "idle_in_transaction_session_timeout = '300ms'",
+        "default_transaction_isolation = 'repeatable read'",
+    ] {
+        s.sql(&format!("ALTER ROLE {login} SET {set}"));
+    }
+    // The control: a session of each login has them.
+    let shown = |c: &mut postgres::Client| -> String {
+        c.query_one(
+            "SELECT current_setting('IntervalStyle') || ' ' || current_setting('statement_timeout')",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(shown(&mut s.db.client()), "iso_8601 30ms");
+    assert_eq!(
+        shown(&mut s.db.client_as(&login, "ci-pw").unwrap()),
+        "sql_standard 30ms"
+    );
+
+    let by_database = |args: &[&str]| s.cli(args);
+    let by_role = |args: &[&str]| cli_as(&s, &login, "ci-pw", args, &[]);
+    let by_options = |args: &[&str]| {
+        let options = "-c IntervalStyle=postgres_verbose -c statement_timeout=30";
+        cli_as(&s, &login, "ci-pw", args, &[("PGOPTIONS", options)])
+    };
+    for (who, run) in [
+        (
+            "the database's settings",
+            &by_database as &dyn Fn(&[&str]) -> Run,
+        ),
+        ("the role's settings", &by_role),
+        ("PGOPTIONS", &by_options),
+    ] {
+        // An empty database: install creates everything and passes.
+        run(&["install"]).assert_code(0);
+        let verified = run(&["verify"]);
+        verified.assert_code(0);
+        assert!(
+            verified.stdout.contains("All 64 checks pass"),
+            "{who}\n{verified}"
+        );
+        run(&["status"]).assert_code(0);
+        run(&["install"]).assert_code(0);
+        run(&["uninstall", "--yes"]).assert_code(0);
+    }
+}
+
+/// `session_replication_role = replica` on the tool's login would keep the store's trigger
+/// from firing in the checks. A superuser's session is reset to origin and passes; a login
+/// that may not change it is refused in one line before anything runs.
+#[test]
+fn session_replication_role_replica_is_reset_or_refused() {
+    let s = Store::new("planted_replica").installed();
+    let su = format!("{}_su", s.db.name());
+    let dbo = database_owner(&s);
+    s.sql(&format!(
+        "CREATE ROLE {su} LOGIN SUPERUSER PASSWORD 'su-pw';
+         ALTER ROLE {su} SET session_replication_role = replica;
+         ALTER ROLE {dbo} SET session_replication_role = replica;"
+    ));
+    let setting = |user: &str, pw: &str| -> String {
+        s.db.client_as(user, pw)
+            .unwrap()
+            .query_one("SELECT current_setting('session_replication_role')", &[])
+            .unwrap()
+            .get(0)
+    };
+    // The control: the superuser's sessions start as replica.
+    assert_eq!(setting(&su, "su-pw"), "replica");
+    for args in [&["verify"][..], &["install"], &["status"]] {
+        let r = cli_as(&s, &su, "su-pw", args, &[]);
+        r.assert_code(0);
+    }
+    // The control: a superuser's role setting applies to the owner's sessions too, and the
+    // owner may not change it.
+    let before = s.db.snapshot();
+    assert_eq!(setting(&dbo, OWNER_PW), "replica");
+    let refused =
+        s.db.client_as(&dbo, OWNER_PW)
+            .unwrap()
+            .batch_execute("SET session_replication_role = origin")
+            .expect_err("a login that is not a superuser may not reset it");
+    assert_eq!(
+        refused.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+    );
+    for args in [&["verify"][..], &["install", "--dry-run"], &["status"]] {
+        let r = cli_as(&s, &dbo, OWNER_PW, args, &[]);
+        r.assert_code(4);
+        assert_eq!(r.stderr.lines().count(), 1, "{r}");
+        assert!(
+            r.stderr.contains("session_replication_role is replica"),
+            "{r}"
+        );
+    }
+    assert_eq!(s.db.snapshot(), before);
+}
+
+/// Another owner's view on one of the store's functions, a materialized view on that view and
+/// a column default calling it. The function has an old result type, so install must drop it
+/// to create it again: install refuses (exit 4), naming each and its owner, and changes
+/// nothing; the dry run says the same. Without them install converges.
+#[test]
+fn a_function_others_depend_on_is_never_dropped() {
+    let s = Store::new("planted_cascade").installed();
+    let alice = format!("{}_alice", s.db.name());
+    s.sql(&format!(
+        "CREATE ROLE {alice};
+         DROP FUNCTION {{schema}}.count_sessions();
+         CREATE FUNCTION {{schema}}.count_sessions() RETURNS bigint LANGUAGE sql STABLE
+             SECURITY DEFINER SET search_path = {{schema}}, pg_temp
+             AS 'SELECT count(*) FROM {{schema}}.session';
+         SELECT {{schema}}.set_session_data('live', 'data', now() + interval '1 hour');
+         CREATE VIEW public.session_stats AS SELECT {{schema}}.count_sessions() AS n;
+         CREATE MATERIALIZED VIEW public.session_stats_mv AS SELECT n FROM public.session_stats;
+         CREATE TABLE public.tally (n bigint DEFAULT {{schema}}.count_sessions());
+         INSERT INTO public.tally DEFAULT VALUES;
+         ALTER VIEW public.session_stats OWNER TO {alice};
+         ALTER MATERIALIZED VIEW public.session_stats_mv OWNER TO {alice};
+         ALTER TABLE public.tally OWNER TO {alice};"
+    ));
+    let before = s.db.snapshot();
+    for args in [&["install"][..], &["install", "--dry-run"]] {
+        let r = s.cli(args);
+        r.assert_code(4);
+        assert_eq!(r.stderr.lines().count(), 1, "{r}");
+        for named in [
+            "count_sessions()".to_string(),
+            format!("view public.session_stats (owner {alice})"),
+            format!("materialized view public.session_stats_mv (owner {alice})"),
+            format!("public.tally.n (owner {alice})"),
+        ] {
+            assert!(r.stderr.contains(&named), "{named} not named\n{r}");
+        }
+        assert!(!r.stderr.contains("delete_expired_trig"), "{r}");
+        assert_eq!(s.db.snapshot(), before, "{args:?} changed something");
+    }
+    assert_eq!(
+        s.db.query_strings("SELECT n FROM public.session_stats_mv"),
+        ["1"]
+    );
+    assert_eq!(
+        s.db.query_strings("SELECT n FROM public.session_stats"),
+        ["1"]
+    );
+    assert_eq!(s.db.query_strings("SELECT n FROM public.tally"), ["1"]);
+
+    s.sql(
+        "DROP MATERIALIZED VIEW public.session_stats_mv; DROP VIEW public.session_stats;
+           ALTER TABLE public.tally ALTER n DROP DEFAULT",
+    );
+    s.cli(&["install"]).assert_code(0);
+    s.cli(&["verify"]).assert_code(0);
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")),
+        ["data"]
+    );
+}
+
+/// An installed pgTAP that is not to be trusted, on a server without pgTAP's files for a
+/// private copy: verify and install refuse before running anything (exit 5), in one line
+/// saying why the installed copy was not trusted; status says the same of its checks. The pgTAP here is a stand-in
+/// (a control file and a one-function script written into the server's extension
+/// directory, created by a database owner that is not a superuser, then the files removed):
+/// a real one is not needed to be refused.
+#[test]
+fn an_untrusted_pgtap_without_files_for_a_private_copy_is_refused() {
+    let cluster = crate::support::private_cluster_without_pgtap();
+    let s = Store::on(cluster, "planted_untrusted_no_files");
+    let owner = database_owner(&s);
+    let share =
+        s.db.query_strings("SELECT setting FROM pg_config WHERE name = 'SHAREDIR'");
+    let extension = std::path::Path::new(&share[0]).join("extension");
+    let control = extension.join("pgtap.control");
+    let script = extension.join("pgtap--0.1.sql");
+    std::fs::write(
+        &control,
+        "default_version = '0.1'\nsuperuser = false\nrelocatable = true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &script,
+        "CREATE FUNCTION no_plan() RETURNS SETOF boolean LANGUAGE sql AS 'SELECT true WHERE false';\n",
+    )
+    .unwrap();
+    owners_pgtap(&s, &owner, "");
+    std::fs::remove_file(&control).unwrap();
+    std::fs::remove_file(&script).unwrap();
+
+    let before = s.db.snapshot();
+    for args in [&["verify"][..], &["install"], &["install", "--dry-run"]] {
+        let r = s.cli(args);
+        r.assert_code(5);
+        assert_eq!(r.stderr.lines().count(), 1, "{r}");
+        for said in [
+            "the pgTAP installed in schema tap is not trusted",
+            &format!("belongs to {owner}, who is not a superuser"),
+            "a private copy cannot be loaded",
+        ] {
+            assert!(r.stderr.contains(said), "{said:?} not said\n{r}");
+        }
+        assert_eq!(s.db.snapshot(), before, "{args:?} changed something");
+    }
+    // status reports what it can and says why the checks did not run.
+    let status = s.cli(&["status"]);
+    status.assert_code(0);
+    assert!(
+        status
+            .stdout
+            .contains("not run: the pgTAP installed in schema tap is not trusted"),
+        "{status}"
+    );
+}
