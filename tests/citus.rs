@@ -114,10 +114,7 @@ fn fresh_install_makes_the_distributed_store_and_a_second_install_changes_nothin
     let before = (store.db.snapshot(), distribution(&store));
     let second = store.cli(&["install"]);
     second.assert_code(0);
-    assert!(
-        second.stdout.starts_with("Nothing to do: all "),
-        "{second}"
-    );
+    assert!(second.stdout.starts_with("Nothing to do: all "), "{second}");
     assert_eq!((store.db.snapshot(), distribution(&store)), before);
 
     let status = store.cli(&["status"]);

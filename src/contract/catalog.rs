@@ -517,28 +517,35 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_every_repair_is_a_step() {
-        let checks = checks();
-        let mut names: Vec<_> = checks.iter().map(|c| c.name.clone()).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), checks.len());
-        for c in &checks {
-            assert!(!c.description.is_empty(), "{} has no description", c.name);
-            assert!(
-                !c.description.contains('{'),
-                "{} description not filled in",
-                c.name
-            );
-            for r in &c.repairs {
-                assert!(step(r).is_some(), "{} names unknown step {r}", c.name);
+        for flavour in [Flavour::Single, Flavour::Citus] {
+            let checks = checks_for(flavour);
+            let steps = steps_for(flavour);
+            let mut names: Vec<_> = checks.iter().map(|c| c.name.clone()).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), checks.len());
+            for c in &checks {
+                assert!(!c.description.is_empty(), "{} has no description", c.name);
+                assert!(
+                    !c.description.contains('{'),
+                    "{} description not filled in",
+                    c.name
+                );
+                for r in &c.repairs {
+                    assert!(
+                        steps.iter().any(|s| s.name == *r),
+                        "{flavour:?}: {} names unknown step {r}",
+                        c.name
+                    );
+                }
             }
-        }
-        for s in steps() {
-            assert!(
-                checks.iter().any(|c| c.repairs.contains(&s.name)),
-                "step {} repairs nothing",
-                s.name
-            );
+            for s in &steps {
+                assert!(
+                    checks.iter().any(|c| c.repairs.contains(&s.name)),
+                    "{flavour:?}: step {} repairs nothing",
+                    s.name
+                );
+            }
         }
     }
 
