@@ -21,7 +21,17 @@ macro_rules! check_sql {
     };
 }
 
-pub(super) use {check_sql, step_sql};
+/// A step of its own file, sql/steps/<name>.sql.
+macro_rules! step_file {
+    ($name:literal) => {
+        Step {
+            name: $name,
+            sql: step_sql!($name).to_string(),
+        }
+    };
+}
+
+pub(super) use {check_sql, step_file, step_sql};
 
 /// A function of the contract: the one place its facts live. Its step
 /// (sql/tool/function_step.sql), the grants, the grant check and the behaviour checks'
@@ -176,15 +186,6 @@ impl Step {
 pub fn steps() -> &'static [Step] {
     static STEPS: OnceLock<Vec<Step>> = OnceLock::new();
     STEPS.get_or_init(|| {
-        // A step of its own file, sql/steps/<name>.sql.
-        macro_rules! step_file {
-            ($name:literal) => {
-                Step {
-                    name: $name,
-                    sql: step_sql!($name).to_string(),
-                }
-            };
-        }
         let mut all = vec![
             step_file!("role.owner"),
             step_file!("role.app"),

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::contract::catalog::FUNCTIONS;
 use crate::contract::catalog::{
-    self, check, check_sql, checks_of, step_sql, Check, Function, Step,
+    self, check, check_sql, checks_of, step_file, step_sql, Check, Function, Step,
 };
 
 /// set_session_data on Citus: the single-node function's facts (FUNCTIONS[0]), its own step
@@ -28,14 +28,6 @@ pub const DISTRIBUTED: &[&str] = &["set_session_data", "get_session_data", "dest
 fn own_steps() -> &'static [Step] {
     static STEPS: OnceLock<Vec<Step>> = OnceLock::new();
     STEPS.get_or_init(|| {
-        macro_rules! step_file {
-            ($name:literal) => {
-                Step {
-                    name: $name,
-                    sql: step_sql!($name).to_string(),
-                }
-            };
-        }
         vec![
             step_file!("citus.role.owner"),
             step_file!("citus.trigger"),
