@@ -97,6 +97,9 @@ pub enum Command {
     /// Summarize what is installed: schema, last change, checks, sessions, whether the
     /// application role can log in. Changes nothing.
     Status,
+    /// Delete the expired sessions now. A distributed (Citus) store has no trigger that does
+    /// it on write: run this from cron there (docs/scale-out.md). Harmless on a single node.
+    Sweep(SweepArgs),
     /// Remove the schema, its objects and the roles the tool created. Asks for the schema name
     /// at a terminal; elsewhere needs --yes. Refuses when any of it is not the tool's.
     Uninstall(UninstallArgs),
@@ -111,6 +114,14 @@ pub enum Command {
     /// (port|standby|user|database|tls); for comparing with psql (tests/connection_psql.rs).
     #[command(hide = true)]
     PrintTarget,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// How long the sweep may wait for a row an application transaction holds before it
+    /// gives up (exit 6; nothing is deleted).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
 }
 
 #[derive(Args, Debug)]
@@ -131,6 +142,11 @@ pub struct InstallArgs {
     /// How long to wait for another run of the tool on the same schema.
     #[arg(long, default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Duration,
+
+    /// On a Citus coordinator: distribute a session table that already holds sessions (the
+    /// store pauses while they are copied to the workers; see docs/scale-out.md).
+    #[arg(long)]
+    pub distribute: bool,
 
     #[command(flatten)]
     pub password: PasswordOpts,

@@ -15,7 +15,7 @@ mod report;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::commands::{install, set_password, status, uninstall, verify};
+use crate::commands::{install, set_password, status, sweep, uninstall, verify};
 use crate::error::{exit, Error, Result};
 use crate::names::Names;
 
@@ -181,6 +181,12 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
             ctx.status(&status);
             Ok(exit::OK)
         }
+        Command::Sweep(args) => {
+            let swept = sweep::sweep(&mut client, &names, args.lock_timeout)?;
+            drop(progress);
+            ctx.sweep(&swept);
+            Ok(exit::OK)
+        }
         Command::Uninstall(args) => run_uninstall(&mut client, &names, args, ctx, progress),
         Command::Completions(_) | Command::Man | Command::PrintTarget => Ok(exit::OK),
     }
@@ -241,6 +247,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Verify(_) => "verify",
         Command::SetPassword(_) => "set-password",
         Command::Status => "status",
+        Command::Sweep(_) => "sweep",
         Command::Uninstall(_) => "uninstall",
         Command::Completions(_) => "completions",
         Command::Man => "man",

@@ -14,14 +14,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{private_cluster, run};
+use crate::support::{private_cluster, run, TestDb};
 
 fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e")
 }
 
 /// `npm ci`: exactly the lockfile's versions, from the npm registry, no install scripts.
-fn npm_ci() {
+pub(crate) fn npm_ci() {
     let mut cmd = Command::new("npm");
     cmd.current_dir(e2e_dir())
         .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]);
@@ -44,7 +44,12 @@ fn connect_pg_1_1_5_works_against_an_installed_database() {
         Some(format!("{password}\n").as_bytes()),
     )
     .assert_code(0);
+    assert_driver_works(&db, password);
+}
 
+/// Runs the driver as nodepg with `password` against `db` and checks everything it saw; at
+/// the end the store is empty (the driver clears it) and verify passes.
+pub(crate) fn assert_driver_works(db: &TestDb, password: &str) {
     let mut cmd = Command::new("node");
     cmd.current_dir(e2e_dir())
         .arg("driver.js")

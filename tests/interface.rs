@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "verify",
     "set-password",
     "status",
+    "sweep",
     "uninstall",
     "completions",
     "man",

@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_input;
+mod citus;
 mod connection_psql;
 mod drift;
 mod e2e_connect_pg;

@@ -90,4 +90,6 @@ SELECT pg_catalog.current_setting('server_version_num')::int AS version_num,
        (SELECT r.rolsuper FROM pg_catalog.pg_roles r
          WHERE r.rolname OPERATOR(pg_catalog.=) current_user) AS superuser,
        current_user AS current_user,
+       EXISTS (SELECT FROM pg_catalog.pg_extension e
+                WHERE e.extname OPERATOR(pg_catalog.=) 'citus') AS citus,
        pg_catalog.current_database() AS database

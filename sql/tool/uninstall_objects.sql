@@ -58,7 +58,10 @@ judged AS (
                             WHERE a.oid = r.objid AND a.adrelid = tbl.oid)
                WHEN r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::regclass THEN
                    EXISTS (SELECT FROM pg_catalog.pg_trigger g, tbl
-                            WHERE g.oid = r.objid AND g.tgrelid = tbl.oid AND tbl.relname = 'session' AND g.tgname = 'delete_expired_trig')
+                            WHERE g.oid = r.objid AND g.tgrelid = tbl.oid AND tbl.relname = 'session'
+                              -- An internal trigger belongs to something judged on its own
+                              -- (a constraint), or to Citus (its truncate trigger).
+                              AND (g.tgname = 'delete_expired_trig' OR g.tgisinternal))
                WHEN r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::regclass THEN
                    r.objid IN (SELECT oid FROM tool_functions)
                ELSE false

@@ -3,5 +3,6 @@
 pub mod install;
 pub mod set_password;
 pub mod status;
+pub mod sweep;
 pub mod uninstall;
 pub mod verify;

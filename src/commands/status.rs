@@ -7,7 +7,7 @@ use std::time::Duration;
 use postgres::Client;
 
 use crate::commands::verify;
-use crate::contract::checks::Outcome;
+use crate::contract::checks::{self, Outcome};
 use crate::contract::template;
 use crate::db::session::Facts;
 use crate::error::{one_line, Error, Result};
@@ -26,6 +26,15 @@ pub struct Status {
     pub role: Role,
     /// "hot standby" or "read-only" when the server or session is (None: writable).
     pub read_only: Option<&'static str>,
+    /// On a Citus coordinator: the cluster and the session table's shards.
+    pub citus: Option<CitusStatus>,
+}
+
+pub struct CitusStatus {
+    pub version: String,
+    pub workers: Vec<String>,
+    /// The session table's shard count (0: not distributed), or why it is unknown.
+    pub shards: std::result::Result<i64, String>,
 }
 
 pub struct LastChange {
@@ -133,7 +142,25 @@ pub fn status(
         Err("only a superuser may read whether it has a password".to_string())
     };
 
+    // Only what the coordinator says of its cluster; anything else (no pgTAP, say) is for the
+    // checks line to report.
+    let citus = match checks::server(client).ok().and_then(|s| s.citus) {
+        Some(node) => {
+            let sql = template::render(include_str!("../../sql/tool/status_citus.sql"), &vars)?;
+            Some(CitusStatus {
+                version: node.version,
+                workers: node.workers,
+                shards: client
+                    .query_one(sql.as_str(), &[])
+                    .map(|r| r.get::<_, i64>("shards"))
+                    .map_err(|e| db_reason(&e)),
+            })
+        }
+        None => None,
+    };
+
     Ok(Status {
+        citus,
         schema_exists,
         schema_owner: row.get("schema_owner"),
         table_exists,

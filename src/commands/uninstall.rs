@@ -169,11 +169,19 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
 /// since), refuses on anything foreign, and otherwise drops and commits.
 pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Plan> {
     let mut tx = db::begin(client)?;
+    let citus: bool = tx
+        .query_one(include_str!("../../sql/tool/citus_present.sql"), &[])
+        .map_err(|e| Error::from_db("looking for the citus extension", &e))?
+        .get(0);
     if !db::take_schema_lock(&mut tx, &names.schema, Duration::ZERO, || {})? {
         return Err(Error::LockTimeout(format!(
             "another connect-pg-admin run on schema {} is in progress; nothing was changed: run uninstall again when it has finished",
             names.schema
         )));
+    }
+    if citus {
+        tx.batch_execute(include_str!("../../sql/tool/citus_sequential.sql"))
+            .map_err(|e| Error::from_db("setting Citus's sequential mode", &e))?;
     }
     // As install does: the session table is taken with LOCK ... NOWAIT, polled, so that while
     // the application's transactions hold it this run waits outside the lock queue and the

@@ -39,7 +39,7 @@ pub fn verify(
     }
     db::set_lock_timeout(&mut tx, lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
-    let outcome = checks::run(&mut tx, names, &pgtap)?;
+    let outcome = checks::run(&mut tx, names, &pgtap, server.flavour())?;
     db::rollback(tx)?;
     Ok(outcome)
 }

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use crate::contract::template;
+use crate::contract::{citus, template};
 use crate::names::Names;
 
 /// A step's SQL is the file named after the step, `sql/steps/<name>.sql`.
@@ -20,6 +20,18 @@ macro_rules! check_sql {
         include_str!(concat!("../../pgtap/", $name, ".sql"))
     };
 }
+
+/// A step of its own file, sql/steps/<name>.sql.
+macro_rules! step_file {
+    ($name:literal) => {
+        Step {
+            name: $name,
+            sql: step_sql!($name).to_string(),
+        }
+    };
+}
+
+pub(super) use {check_sql, step_file, step_sql};
 
 /// A function of the contract: the one place its facts live. Its step
 /// (sql/tool/function_step.sql), the grants, the grant check and the behaviour checks'
@@ -76,7 +88,7 @@ impl Function {
 
     /// The step's SQL: the template filled in from these facts and the body file. What is
     /// pasted is this static list's own text; the run's names stay psql variables.
-    fn step_sql(&self) -> String {
+    pub(super) fn step_sql(&self) -> String {
         let params: Vec<String> = self.args.iter().map(|(n, t)| format!("{n} {t}")).collect();
         let (privilege, to_or_from) = if self.granted_to_app {
             ("GRANT EXECUTE", "TO")
@@ -174,15 +186,6 @@ impl Step {
 pub fn steps() -> &'static [Step] {
     static STEPS: OnceLock<Vec<Step>> = OnceLock::new();
     STEPS.get_or_init(|| {
-        // A step of its own file, sql/steps/<name>.sql.
-        macro_rules! step_file {
-            ($name:literal) => {
-                Step {
-                    name: $name,
-                    sql: step_sql!($name).to_string(),
-                }
-            };
-        }
         let mut all = vec![
             step_file!("role.owner"),
             step_file!("role.app"),
@@ -234,7 +237,7 @@ pub struct Check {
 /// The setup that the behaviour checks exercise (see pgtap/scratch.sql).
 pub const SCRATCH_SQL: &str = include_str!("../../pgtap/scratch.sql");
 
-fn check(name: &str, sql: &'static str, repairs: &[&'static str]) -> Check {
+pub(super) fn check(name: &str, sql: &'static str, repairs: &[&'static str]) -> Check {
     Check {
         name: name.to_string(),
         description: description_of(sql),
@@ -266,8 +269,46 @@ pub fn is_behaviour(name: &str) -> bool {
     name.starts_with("behaviour.")
 }
 
-/// Every check, in report order: structure first, behaviour last.
+/// Which contract a database gets: the single-node one, or its Citus variant when the
+/// database has the citus extension (src/contract/citus.rs; docs/contract.md, "On Citus").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flavour {
+    #[default]
+    Single,
+    Citus,
+}
+
+/// The checks of `flavour`, in report order.
+pub fn checks_for(flavour: Flavour) -> Vec<Check> {
+    match flavour {
+        Flavour::Single => checks(),
+        Flavour::Citus => citus::checks(),
+    }
+}
+
+/// The steps of `flavour`, in the order a plan runs them.
+pub fn steps_for(flavour: Flavour) -> Vec<&'static Step> {
+    match flavour {
+        Flavour::Single => steps().iter().collect(),
+        Flavour::Citus => citus::steps(),
+    }
+}
+
+/// The functions of `flavour`.
+pub fn functions_for(flavour: Flavour) -> Vec<&'static Function> {
+    match flavour {
+        Flavour::Single => FUNCTIONS.iter().collect(),
+        Flavour::Citus => citus::functions(),
+    }
+}
+
+/// Every check of the single-node contract, in report order: structure first, behaviour last.
 pub fn checks() -> Vec<Check> {
+    checks_of(&FUNCTIONS.iter().collect::<Vec<_>>())
+}
+
+/// The checks, with the per-function ones for `functions`.
+pub(super) fn checks_of(functions: &[&Function]) -> Vec<Check> {
     let mut all = vec![
         check("role.owner", check_sql!("role.owner"), &["role.owner"]),
         check(
@@ -341,7 +382,7 @@ pub fn checks() -> Vec<Check> {
         (".owner", check_sql!("function.owner")),
         (".public", check_sql!("function.public")),
     ];
-    for f in FUNCTIONS {
+    for f in functions {
         let args = text_array(&f.arg_types());
         for (suffix, sql) in PER_FUNCTION {
             let mut c = check(&format!("function.{}{}", f.name, suffix), sql, &[f.step]);
@@ -452,14 +493,15 @@ pub fn function_signatures() -> String {
 /// The variables every check and step may use: the run's names, and the function list as
 /// parallel text[] literals (signatures granted to the application role; every name with the
 /// body this version installs), so that no SQL file repeats it.
-pub fn run_vars(names: &Names) -> Vec<(&'static str, String)> {
-    let granted: Vec<String> = FUNCTIONS
+pub fn run_vars(names: &Names, flavour: Flavour) -> Vec<(&'static str, String)> {
+    let functions = functions_for(flavour);
+    let granted: Vec<String> = functions
         .iter()
         .filter(|f| f.granted_to_app)
-        .map(Function::signature)
+        .map(|f| f.signature())
         .collect();
-    let function_names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
-    let bodies: Vec<&str> = FUNCTIONS.iter().map(Function::body).collect();
+    let function_names: Vec<&str> = functions.iter().map(|f| f.name).collect();
+    let bodies: Vec<&str> = functions.iter().map(|f| f.body()).collect();
     vec![
         ("schema", names.schema.clone()),
         ("role", names.role.clone()),
@@ -476,36 +518,49 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_every_repair_is_a_step() {
-        let checks = checks();
-        let mut names: Vec<_> = checks.iter().map(|c| c.name.clone()).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), checks.len());
-        for c in &checks {
-            assert!(!c.description.is_empty(), "{} has no description", c.name);
-            assert!(
-                !c.description.contains('{'),
-                "{} description not filled in",
-                c.name
-            );
-            for r in &c.repairs {
-                assert!(step(r).is_some(), "{} names unknown step {r}", c.name);
+        for flavour in [Flavour::Single, Flavour::Citus] {
+            let checks = checks_for(flavour);
+            let steps = steps_for(flavour);
+            let mut names: Vec<_> = checks.iter().map(|c| c.name.clone()).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), checks.len());
+            for c in &checks {
+                assert!(!c.description.is_empty(), "{} has no description", c.name);
+                assert!(
+                    !c.description.contains('{'),
+                    "{} description not filled in",
+                    c.name
+                );
+                for r in &c.repairs {
+                    assert!(
+                        steps.iter().any(|s| s.name == *r),
+                        "{flavour:?}: {} names unknown step {r}",
+                        c.name
+                    );
+                }
             }
-        }
-        for s in steps() {
-            assert!(
-                checks.iter().any(|c| c.repairs.contains(&s.name)),
-                "step {} repairs nothing",
-                s.name
-            );
+            for s in &steps {
+                assert!(
+                    checks.iter().any(|c| c.repairs.contains(&s.name)),
+                    "{flavour:?}: step {} repairs nothing",
+                    s.name
+                );
+            }
         }
     }
 
     #[test]
     fn every_file_renders_with_the_run_variables() {
         let names = Names::new("web", "nodepg").unwrap();
-        let run = run_vars(&names);
-        for c in checks() {
+        for flavour in [Flavour::Single, Flavour::Citus] {
+            renders_with_the_run_variables(&names, flavour);
+        }
+    }
+
+    fn renders_with_the_run_variables(names: &Names, flavour: Flavour) {
+        let run = run_vars(names, flavour);
+        for c in checks_for(flavour) {
             let mut vars: Vec<(&str, &str)> = run.iter().map(|(k, v)| (*k, v.as_str())).collect();
             vars.extend(c.vars.iter().map(|(k, v)| (*k, v.as_str())));
             vars.push(("description", "d"));
@@ -513,7 +568,7 @@ mod tests {
             template::render(c.sql, &vars).unwrap_or_else(|e| panic!("{}: {e}", c.name));
         }
         let vars: Vec<(&str, &str)> = run.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        for s in steps() {
+        for s in steps_for(flavour) {
             template::render(&s.sql, &vars).unwrap_or_else(|e| panic!("{}: {e}", s.name));
         }
         template::render(SCRATCH_SQL, &vars).unwrap();
@@ -529,8 +584,8 @@ mod tests {
              its name appears in `verify` and `install` output. When it fails, `install` runs its repair steps.\n\n\
              | check | what it proves | repaired by |\n|---|---|---|\n",
         );
-        for c in checks() {
-            doc.push_str(&format!(
+        let row = |c: &Check| {
+            format!(
                 "| `{}` | {} | {} |\n",
                 c.name,
                 c.description,
@@ -543,7 +598,10 @@ mod tests {
                         .collect::<Vec<_>>()
                         .join(", ")
                 }
-            ));
+            )
+        };
+        for c in checks() {
+            doc.push_str(&row(&c));
         }
         doc.push_str(
             "\n## Steps, in the order they run\n\nEach is one idempotent SQL file under `sql/steps/`, named after the step; \
@@ -560,6 +618,25 @@ mod tests {
                 if s.locks_table() { "table lock" } else { "" }
             ));
         }
+        doc.push_str(
+            "\n## On Citus\n\nRegistered only when the database has the citus extension \
+             (docs/contract.md, \"On Citus\"; src/contract/citus.rs). These checks replace \
+             `role.owner`, `trigger` and the checks of `remove_expired`:\n\n\
+             | check | what it proves | repaired by |\n|---|---|---|\n",
+        );
+        let single: Vec<String> = checks().into_iter().map(|c| c.name).collect();
+        for c in checks_for(Flavour::Citus) {
+            if !single.contains(&c.name) {
+                doc.push_str(&row(&c));
+            }
+        }
+        doc.push_str("\nThe steps on Citus, in the order they run: ");
+        let order: Vec<String> = steps_for(Flavour::Citus)
+            .iter()
+            .map(|s| format!("`{}`", s.name))
+            .collect();
+        doc.push_str(&order.join(", "));
+        doc.push_str(".\n");
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/checks.md");
         if std::env::var_os("UPDATE_DOCS").is_some() {
             std::fs::write(path, &doc).unwrap();

@@ -5,7 +5,7 @@
 
 use postgres::{SimpleQueryMessage, Transaction};
 
-use crate::contract::catalog::{self, Check};
+use crate::contract::catalog::{self, Check, Flavour};
 use crate::contract::template;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
@@ -26,6 +26,27 @@ pub struct Server {
     pub pgtap_version: Option<String>,
     pub superuser: bool,
     pub current_user: String,
+    /// The Citus cluster this database is the coordinator of, if it has the citus extension.
+    pub citus: Option<CitusNode>,
+}
+
+/// What a Citus coordinator reports about its cluster (sql/tool/citus_node.sql).
+#[derive(Debug, Clone)]
+pub struct CitusNode {
+    pub version: String,
+    /// The active primary workers, `host:port`.
+    pub workers: Vec<String>,
+}
+
+impl Server {
+    /// Which contract this database gets.
+    pub fn flavour(&self) -> Flavour {
+        if self.citus.is_some() {
+            Flavour::Citus
+        } else {
+            Flavour::Single
+        }
+    }
 }
 
 impl Server {
@@ -55,6 +76,7 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
         pgtap_version: row.get("pgtap_version"),
         superuser: row.get::<_, Option<bool>>("superuser").unwrap_or(false),
         current_user: row.get("current_user"),
+        citus: None,
     };
     if s.version_num < MIN_SERVER_VERSION {
         return Err(Error::Prerequisite(format!(
@@ -68,6 +90,9 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
             s.version_num / 10000
         )));
     }
+    if row.get::<_, bool>("citus") {
+        s.citus = Some(citus_node(client)?);
+    }
     if let (Some(schema), Some(why)) = (&s.pgtap_schema, &s.pgtap_distrust) {
         s.pgtap_script = Some(pgtap_script(client, s.pgtap_version.as_deref()).map_err(|reason| {
             Error::Prerequisite(format!(
@@ -76,6 +101,23 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
         })?);
     }
     Ok(s)
+}
+
+/// The Citus cluster, read on the coordinator; on a worker the run is refused, because the
+/// store is installed and verified through the coordinator only.
+fn citus_node(client: &mut postgres::Client) -> Result<CitusNode> {
+    let row = client
+        .query_one(include_str!("../../sql/tool/citus_node.sql"), &[])
+        .map_err(|e| Error::from_db("reading the Citus cluster", &e))?;
+    if !row.get::<_, bool>("coordinator") {
+        return Err(Error::Refused(
+            "this database is on a Citus worker node; the session store is installed, verified and used through the coordinator: connect to the coordinator".into(),
+        ));
+    }
+    Ok(CitusNode {
+        version: row.get("version"),
+        workers: row.get("workers"),
+    })
 }
 
 /// The extension script of a private copy of pgTAP, or why it cannot be read.
@@ -268,9 +310,14 @@ impl Outcome {
 
 /// Runs every check inside a savepoint that is rolled back afterwards, so neither pgTAP's
 /// bookkeeping nor the behaviour checks' scratch objects outlive the pass.
-pub fn run(tx: &mut Transaction, names: &Names, pgtap: &PgTap) -> Result<Outcome> {
-    let checks = catalog::checks();
-    let run_vars = catalog::run_vars(names);
+pub fn run(
+    tx: &mut Transaction,
+    names: &Names,
+    pgtap: &PgTap,
+    flavour: Flavour,
+) -> Result<Outcome> {
+    let checks = catalog::checks_for(flavour);
+    let run_vars = catalog::run_vars(names, flavour);
     let mut pass = tx
         .savepoint("connect_pg_admin_checks")
         .map_err(|e| Error::from_db("starting the checks", &e))?;

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod checks;
+mod citus;
 #[cfg(test)]
 mod sql_lint;
 pub mod template;

@@ -104,6 +104,24 @@ impl Context {
     }
 }
 
+impl Context {
+    /// What `sweep` deleted.
+    pub fn sweep(&self, s: &crate::commands::sweep::Swept) {
+        let ms = s.elapsed.as_millis();
+        match self.style.format {
+            Format::Json => out(&format!(
+                "{}\n",
+                serde_json::json!({ "command": "sweep", "deleted": s.deleted, "elapsed_ms": ms })
+            )),
+            _ if self.style.quiet => {}
+            _ => out(&format!(
+                "Swept {} expired session(s) from {} in {ms}ms.\n",
+                s.deleted, self.run.schema
+            )),
+        }
+    }
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth a message.
 fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::term::{self, Paint};
 use super::{out, Context, Machine, Run};
 use crate::cli::Format;
-use crate::commands::status::{LastChange, Status};
+use crate::commands::status::{CitusStatus, LastChange, Status};
 
 /// A part that could not be read serializes as `{"error": why}` in its place.
 #[derive(Serialize)]
@@ -34,6 +34,16 @@ struct StatusDoc<'a> {
     checks: Known<'a, CheckCounts>,
     sessions: Known<'a, SessionCounts>,
     app_role: AppRoleDoc<'a>,
+    /// Only on a Citus coordinator, so that a single-node status reads exactly as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    citus: Option<CitusDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct CitusDoc<'a> {
+    version: &'a str,
+    workers: &'a [String],
+    shards: Known<'a, i64>,
 }
 
 #[derive(Serialize)]
@@ -106,6 +116,11 @@ impl<'a> StatusDoc<'a> {
                 password: known(&s.role.password, |kind| kind.as_deref()),
                 can_log_in: s.role.can_log_in(),
             },
+            citus: s.citus.as_ref().map(|c| CitusDoc {
+                version: &c.version,
+                workers: &c.workers,
+                shards: known(&c.shards, |n| *n),
+            }),
         }
     }
 }
@@ -117,6 +132,21 @@ fn status_outcome(s: &Status) -> &'static str {
         Ok(_) => "failing",
         Err(_) => "unknown",
     }
+}
+
+/// `13.2-1: coordinator + 2 worker(s) (h:p, h:p), 32 shards of the session table`.
+fn citus_line(c: &CitusStatus) -> String {
+    let shards = match &c.shards {
+        Ok(0) => "the session table is not distributed".to_string(),
+        Ok(n) => format!("{n} shards of the session table"),
+        Err(e) => format!("shards unknown: {e}"),
+    };
+    format!(
+        "{}: coordinator + {} worker(s) ({}), {shards}",
+        c.version,
+        c.workers.len(),
+        c.workers.join(", ")
+    )
 }
 
 fn role_line(info: &Run, s: &Status) -> String {
@@ -218,15 +248,19 @@ impl Context {
                     Some(kind) => format!("{} ({kind})", info.target),
                     None => info.target.clone(),
                 };
-                let mut text = String::new();
-                for (label, value) in [
+                let mut lines = vec![
                     ("target", target),
                     ("schema", schema),
                     ("last change", last),
                     ("checks", checks),
                     ("sessions", sessions),
                     ("app role", role_line(info, s)),
-                ] {
+                ];
+                if let Some(c) = &s.citus {
+                    lines.push(("citus", citus_line(c)));
+                }
+                let mut text = String::new();
+                for (label, value) in lines {
                     text.push_str(&format!("{label:<12}{value}\n"));
                 }
                 out(&text);

@@ -61,7 +61,7 @@ pub fn private_cluster_without_pgtap() -> &'static Cluster {
 /// one under test: for tests about other majors (a server older than the supported range).
 /// Removed at exit like the others.
 pub fn private_cluster_of(bin: &Path) -> &'static Cluster {
-    match Cluster::start_from("private-other", false, Some(bin)) {
+    match Cluster::start_from("private-other", false, Some(bin), &Extra::default()) {
         Ok(c) => Box::leak(Box::new(c)),
         Err(e) => panic!(
             "a private test cluster of {} could not be started: {e}",
@@ -80,6 +80,14 @@ pub fn cluster_of_major(major: u32) -> &'static Cluster {
     if let Some((_, c)) = majors.iter().find(|(m, _)| *m == major) {
         return c;
     }
+    let c = private_cluster_of(&bin_of_major(major));
+    majors.push((major, c));
+    c
+}
+
+/// The bin dir of PostgreSQL `major` as `scripts/pg-majors` prepares it; panics when it
+/// cannot, so that a test of that major never passes without running.
+pub(super) fn bin_of_major(major: u32) -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg-majors");
     let out = Command::new(&script)
         .arg(major.to_string())
@@ -102,9 +110,7 @@ pub fn cluster_of_major(major: u32) -> &'static Cluster {
                 out.status
             )
         });
-    let c = private_cluster_of(Path::new(bin));
-    majors.push((major, c));
-    c
+    PathBuf::from(bin)
 }
 
 /// The OS user the server runs as when the tests run as root (PostgreSQL refuses root).
@@ -166,6 +172,16 @@ fn lookup_user(name: &str) -> Option<(u32, u32)> {
     }
 }
 
+/// What a cluster needs beyond the harness's defaults (the Citus harness: its library
+/// preloaded, and one superuser password shared by the nodes, which connect to one another).
+#[derive(Default)]
+pub(super) struct Extra {
+    /// Lines appended to harness.conf.
+    pub conf: String,
+    /// The superuser's password instead of a random one.
+    pub password: Option<String>,
+}
+
 /// A running throwaway cluster.
 pub struct Cluster {
     pub(super) label: &'static str,
@@ -197,14 +213,15 @@ impl std::fmt::Debug for Cluster {
 
 impl Cluster {
     fn start(label: &'static str, without_pgtap: bool) -> Result<Cluster, String> {
-        Cluster::start_from(label, without_pgtap, None)
+        Cluster::start_from(label, without_pgtap, None, &Extra::default())
     }
 
     /// `bin`: the PostgreSQL bin dir to run instead of the one under test (`CPA_PG_BIN`).
-    fn start_from(
+    pub(super) fn start_from(
         label: &'static str,
         without_pgtap: bool,
         bin: Option<&Path>,
+        extra: &Extra,
     ) -> Result<Cluster, String> {
         let started = Instant::now();
         remove_stale_clusters();
@@ -262,7 +279,10 @@ impl Cluster {
         }
 
         // initdb reads the superuser password from a file, so it never appears on an argv.
-        let password = Alphanumeric.sample_string(&mut rand::rng(), 24);
+        let password = extra
+            .password
+            .clone()
+            .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 24));
         let pwfile = base.join("initdb.pw");
         fs::write(&pwfile, format!("{password}\n")).ctx(|| "write the password file")?;
         fs::set_permissions(&pwfile, fs::Permissions::from_mode(0o600))
@@ -319,7 +339,7 @@ impl Cluster {
         let mut port = 0;
         for _ in 0..5 {
             port = free_port()?;
-            write_harness_conf(&data, port, &socket_dir, &tls)?;
+            write_harness_conf(&data, port, &socket_dir, &tls, &extra.conf)?;
             match pg_ctl.start(&data, &log) {
                 Ok(()) => {
                     last_error.clear();
@@ -553,6 +573,7 @@ pub(super) fn write_harness_conf(
     port: u16,
     socket_dir: &Path,
     tls: &tls::TlsFiles,
+    extra: &str,
 ) -> Result<(), String> {
     let conf = format!(
         "# written by the connect-pg-admin test harness\n\
@@ -569,7 +590,8 @@ pub(super) fn write_harness_conf(
          ssl_key_file = '{key}'\n\
          log_statement = 'all'\n\
          log_line_prefix = '%m [%p] %q%u@%d '\n\
-         logging_collector = off\n",
+         logging_collector = off\n\
+         {extra}",
         sock = socket_dir.display(),
         cert = tls.server_cert.display(),
         key = tls.server_key.display(),

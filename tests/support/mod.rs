@@ -13,6 +13,7 @@
 //! exit), `CPA_CLI_TIMEOUT_SECS` (kill a CLI run after this long, default 120),
 //! `CPA_HARNESS_VERBOSE` (print where clusters start).
 
+pub mod citus;
 mod cluster;
 mod db;
 mod golden;
@@ -24,6 +25,7 @@ mod standby;
 mod store;
 mod tls;
 
+pub use citus::CITUS_MAJOR;
 pub use cluster::{
     cluster, cluster_of_major, cluster_without_pgtap, private_cluster, private_cluster_of,
     private_cluster_without_pgtap, Cluster,

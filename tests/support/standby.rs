@@ -142,7 +142,7 @@ impl Cluster {
         let mut port = 0;
         for _ in 0..5 {
             port = free_port()?;
-            write_harness_conf(&data, port, &socket_dir, &tls)?;
+            write_harness_conf(&data, port, &socket_dir, &tls, "")?;
             match pg_ctl.start(&data, &log) {
                 Ok(()) => {
                     last_error.clear();

@@ -32,6 +32,12 @@ impl Store {
         Store::named(db, &schema, None)
     }
 
+    /// A store named after `db` (made by another harness, e.g. the Citus one).
+    pub fn of(db: TestDb) -> Store {
+        let schema = db.name().to_string();
+        Store::named(db, &schema, None)
+    }
+
     /// `on` the shared cluster.
     pub fn new(hint: &str) -> Store {
         Store::on(cluster(), hint)

@@ -12,7 +12,7 @@ use postgres::{Client, SimpleQueryMessage, Transaction};
 
 use crate::commands::install::plan;
 use crate::commands::install::preflight;
-use crate::contract::catalog::{self, Step};
+use crate::contract::catalog::{self, Flavour, Step};
 use crate::contract::checks::{self, Outcome, PgTap};
 use crate::contract::template;
 use crate::db;
@@ -28,6 +28,9 @@ pub struct Options {
     pub lock_retries: u32,
     /// How long to wait for another run of the tool on the same schema to finish.
     pub wait: Duration,
+    /// On Citus: distribute a single-node session table that holds sessions (which blocks
+    /// the store while the rows are copied); without it such an install is refused.
+    pub distribute: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -88,9 +91,13 @@ pub fn install(
     take_install_lock(&mut tx, names, opts.wait, progress)?;
     // Before pgTAP is loaded or anything else happens: a refusal must leave no trace.
     preflight::check(&mut tx, names)?;
+    if server.citus.is_some() && !opts.dry_run {
+        roles_on_workers(&mut tx, names)?;
+    }
     db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
     let pgtap = PgTap::prepare(&mut tx, &server)?;
-    let before = checks::run(&mut tx, names, &pgtap)?;
+    let flavour = server.flavour();
+    let before = checks::run(&mut tx, names, &pgtap, flavour)?;
     if before.settled() {
         match before_commit.as_mut() {
             Some(hook) if !opts.dry_run => {
@@ -102,11 +109,11 @@ pub fn install(
         }
         return Ok(Installed::UpToDate { checks: before });
     }
-    let vars_owned = catalog::run_vars(names);
+    let vars_owned = catalog::run_vars(names, flavour);
     let vars: Vec<(&str, &str)> = vars_owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     if opts.dry_run {
-        let planned = plan::plan(&before.failing());
+        let planned = plan::plan(&before.failing(), flavour);
         preflight::dependents(&mut tx, names, &planned)?;
         let steps = planned
             .into_iter()
@@ -124,10 +131,13 @@ pub fn install(
         return Ok(Installed::DryRun { before, steps });
     }
 
+    if flavour == Flavour::Citus && !opts.distribute {
+        refuse_unasked_conversion(&mut tx, names, &before)?;
+    }
     let mut applied: Vec<AppliedStep> = Vec::new();
     let mut after = before.clone();
     for _round in 0..MAX_ROUNDS {
-        let steps = plan::plan(&after.failing());
+        let steps = plan::plan(&after.failing(), flavour);
         if steps.is_empty() {
             break;
         }
@@ -138,7 +148,7 @@ pub fn install(
             applied.push(apply_step(&mut tx, step, &vars, opts)?);
         }
         db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
-        after = checks::run(&mut tx, names, &pgtap)?;
+        after = checks::run(&mut tx, names, &pgtap, flavour)?;
         if after.settled() {
             break;
         }
@@ -163,6 +173,60 @@ pub fn install(
         after,
     })
 }
+
+/// On Citus: the store's existing roles onto every worker that lacks them
+/// (sql/tool/citus_roles.sql says why).
+fn roles_on_workers(tx: &mut Transaction, names: &Names) -> Result<()> {
+    let sql = template::render(
+        include_str!("../../../sql/tool/citus_roles.sql"),
+        &[("role", &names.role), ("owner", &names.owner)],
+    )?;
+    let rows = tx
+        .query(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("creating the store's roles on the Citus workers", &e))?;
+    match rows.iter().find(|r| !r.get::<_, bool>("success")) {
+        Some(r) => Err(Error::Server(format!(
+            "role {} could not be created on the Citus worker {}:{} ({}); nothing was changed in this database: check that the coordinator can connect to its workers (docs/scale-out.md) and run again",
+            r.get::<_, String>("role"),
+            r.get::<_, String>("nodename"),
+            r.get::<_, i32>("nodeport"),
+            crate::error::one_line(&r.get::<_, String>("result"))
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// On Citus, a session table that exists with rows but is not distributed yet is converted
+/// only when asked (`--distribute`): create_distributed_table copies every row to the workers
+/// while the install holds the table, so the store stops for that long.
+fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outcome) -> Result<()> {
+    let needs_distribution = before.failing().iter().any(|c| c.name == "citus.table");
+    let table_exists = before.results.iter().any(|c| c.name == "table" && c.passed);
+    if !needs_distribution || !table_exists {
+        return Ok(());
+    }
+    let sql = template::render(
+        include_str!("../../../sql/tool/session_rows.sql"),
+        &[("schema", &names.schema)],
+    )?;
+    let rows: i64 = tx
+        .query_one(sql.as_str(), &[])
+        .map_err(|e| Error::from_db("counting the sessions to distribute", &e))?
+        .get(0);
+    if rows == 0 {
+        return Ok(());
+    }
+    let pause = rows as f64 / 100_000.0 * LOCKED_PER_100K_SESSIONS;
+    Err(Error::Refused(format!(
+        "{}.session holds {rows} session(s) in a table that is not distributed yet; distributing it copies them to the workers and locks the table against reads and writes until install commits, about {pause:.1} s (measured {LOCKED_PER_100K_SESSIONS} s per 100 000 sessions): run install --distribute when the store may pause that long; nothing was changed",
+        names.schema
+    )))
+}
+
+/// How long the session table stayed locked while install --distribute converted 100 000
+/// sessions: the longest a reader waited, in tests/citus.rs on 2 shared cores
+/// (docs/scale-out.md; 1.9 to 2.6 s over three runs).
+const LOCKED_PER_100K_SESSIONS: f64 = 2.5;
 
 /// The functions connect-pg 1.1.x's installer left outside the schema (correct_web() and its
 /// pgTAP suite, usually in public), which install reports and leaves alone

@@ -48,6 +48,7 @@ pub fn run(
         lock_timeout: args.lock_timeout,
         lock_retries: args.lock_retries,
         wait: args.wait,
+        distribute: args.distribute,
     };
     // (--check-login without a source is refused before connecting: cli::validate.)
     let source = Source::from_opts(&args.password, None);

@@ -1,0 +1,42 @@
+//! `sweep`: deletes every expired session in one statement. On a single node the trigger
+//! already removes expired sessions as the store is written; a distributed (Citus) store has
+//! no trigger (Citus distributes no table with one), so there this runs from cron or CI. On
+//! the coordinator the one DELETE runs on every shard in parallel. Expiry stays exact without
+//! it: get and count never see an expired session; the sweep only reclaims the space.
+
+use std::time::{Duration, Instant};
+
+use postgres::Client;
+
+use crate::contract::template;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::names::Names;
+
+pub struct Swept {
+    pub deleted: u64,
+    pub elapsed: Duration,
+}
+
+pub fn sweep(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Swept> {
+    let sql = template::render(
+        include_str!("../../sql/tool/sweep.sql"),
+        &[("schema", &names.schema)],
+    )?;
+    let start = Instant::now();
+    let mut tx = db::begin(client)?;
+    db::set_lock_timeout(&mut tx, lock_timeout)?;
+    let deleted = tx.execute(sql.as_str(), &[]).map_err(|e| {
+        match Error::from_db(&format!("sweeping {}.session", names.schema), &e) {
+            Error::LockTimeout(m) => Error::LockTimeout(format!(
+                "{m}; an application transaction held an expired row longer than --lock-timeout; nothing was deleted: run again"
+            )),
+            other => other,
+        }
+    })?;
+    db::commit(tx, "committing the sweep")?;
+    Ok(Swept {
+        deleted,
+        elapsed: start.elapsed(),
+    })
+}
