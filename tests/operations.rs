@@ -139,7 +139,9 @@ fn a_database_read_only_by_default_is_verified_and_the_writers_refuse() {
     status.assert_code(0);
     target_line_says(&status, "(read-only)");
     assert!(
-        status.stdout.contains(&format!("checks      all {CHECKS} pass")),
+        status
+            .stdout
+            .contains(&format!("checks      all {CHECKS} pass")),
         "{status}"
     );
 
