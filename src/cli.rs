@@ -77,6 +77,9 @@ pub enum Format {
     Json,
     /// JUnit XML, as GitLab, Jenkins and GitHub test reporters read it.
     Junit,
+    /// GitHub Actions workflow commands: an `::error` annotation per failing check, titled with
+    /// its name, and a one-line summary.
+    Github,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,9 +235,9 @@ pub fn validate(cli: &Cli) -> Result<(), crate::error::Error> {
         )))
     };
     match &cli.command {
-        Command::Uninstall(_) if matches!(cli.format, Format::Tap | Format::Junit) => usage(
+        Command::Uninstall(_) if matches!(cli.format, Format::Tap | Format::Junit | Format::Github) => usage(
             "uninstall",
-            "uninstall reports in --format human or json; tap and junit are for checks (verify, install, status)",
+            "uninstall reports in --format human or json; tap, junit and github are for checks (verify, install, status)",
         ),
         Command::Install(args)
             if args.password.check_login

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{assert_snapshot, bin, cluster, failing_in_json, run, Run, TestDb};
+use crate::support::{assert_snapshot, bin, cluster, failing_in_json, run, Run, TestDb, CHECKS};
 
 const FORMATS: &[&str] = &["human", "tap", "json", "junit"];
 
@@ -388,4 +388,72 @@ fn human_errors_leave_stdout_empty() {
     r.assert_code(2);
     assert_eq!(r.stdout, "", "{r}");
     assert!(r.stderr.contains("is not a plain name"), "{r}");
+}
+
+/// --format github: one `::error` workflow command per failing check, titled with the check's
+/// stable name, then a one-line summary; an error is an annotation too; uninstall refuses it.
+#[test]
+fn github_annotations_name_each_failing_check() {
+    let pass = installed("formats_github_pass", "gp");
+    let fail = installed("formats_github_fail", "gf");
+    drift(&fail, "gf");
+    let summary = |r: &Run| r.stdout.lines().last().unwrap_or_default().to_string();
+
+    let r = cli(&pass, "gp", &["verify", "--format", "github"]);
+    r.assert_code(0);
+    assert_eq!(r.stdout.lines().count(), 1, "{r}");
+    assert!(
+        summary(&r).starts_with("connect-pg-admin verify on postgres://"),
+        "{r}"
+    );
+    assert!(
+        summary(&r).ends_with(&format!(": pass; 0 of {CHECKS} checks fail, 0 skipped")),
+        "{r}"
+    );
+
+    let r = cli(&fail, "gf", &["verify", "--format", "github"]);
+    r.assert_code(1);
+    let titles: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("::error title="))
+        .filter_map(|l| l.split("::").next())
+        .collect();
+    assert_eq!(
+        titles,
+        ["expire_idx", "grant.table", "grant.functions"],
+        "{r}"
+    );
+    assert_eq!(r.stdout.lines().count(), 4, "{r}");
+    assert!(
+        summary(&r).ends_with(&format!(": fail; 3 of {CHECKS} checks fail, 0 skipped")),
+        "{r}"
+    );
+
+    let r = cli(&fail, "gf", &["install", "--format", "github"]);
+    r.assert_code(0);
+    assert!(!r.stdout.contains("::error"), "{r}");
+    assert!(summary(&r).contains(": committed; 0 of "), "{r}");
+    assert!(summary(&r).ends_with("step(s)"), "{r}");
+
+    let mut cmd = bin();
+    cmd.args(["--schema", "Bad", "verify", "--format", "github"]);
+    let r = run(cmd);
+    r.assert_code(2);
+    assert!(
+        r.stdout
+            .starts_with("::error title=connect-pg-admin verify::")
+            && r.stdout.contains("is not a plain name")
+            && r.stdout.contains("(exit code 2)"),
+        "{r}"
+    );
+
+    let mut cmd = bin();
+    cmd.args(["uninstall", "--format", "github"]);
+    let r = run(cmd);
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("tap, junit and github are for checks"),
+        "{r}"
+    );
 }

@@ -48,7 +48,7 @@ impl Context {
                 }
             },
             Format::Human => install_human(result, style),
-            Format::Json | Format::Junit => {
+            Format::Json | Format::Junit | Format::Github => {
                 let (outcome, checks, before, steps) = match result {
                     Installed::UpToDate { checks } => ("up_to_date", checks, checks, &[][..]),
                     Installed::DryRun { before, steps } => ("dry_run", before, before, &steps[..]),

@@ -5,6 +5,7 @@
 //! parsing, so that every error after that, also one raised before connecting, ends in the
 //! document the chosen format promises.
 
+mod github;
 mod install;
 mod machine;
 mod status;
@@ -58,10 +59,11 @@ impl Context {
         self.run.target = target;
     }
 
-    /// One machine document (json or junit, as chosen) about this run.
+    /// One machine document (json, junit or github, as chosen) about this run.
     fn machine(&self, r: Machine) -> String {
         match self.style.format {
             Format::Junit => machine::junit(&self.run, &r),
+            Format::Github => github::document(&self.run, &r),
             _ => machine::json(&self.run, &r),
         }
     }
@@ -77,7 +79,7 @@ impl Context {
                 e.exit_code(),
                 &e.to_string(),
             )),
-            Format::Json | Format::Junit => out(&self.machine(Machine {
+            Format::Json | Format::Junit | Format::Github => out(&self.machine(Machine {
                 outcome: "error",
                 error: Some((e.exit_code(), e.to_string())),
                 ..Machine::default()
@@ -95,7 +97,7 @@ impl Context {
         match style.format {
             Format::Tap => out(&outcome.tap),
             Format::Human => out(&checks_table(&outcome.results, style, true)),
-            Format::Json | Format::Junit => out(&self.machine(Machine {
+            Format::Json | Format::Junit | Format::Github => out(&self.machine(Machine {
                 outcome: if outcome.all_pass() { "pass" } else { "fail" },
                 checks: &outcome.results,
                 ..Machine::default()

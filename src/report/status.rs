@@ -269,7 +269,7 @@ impl Context {
                 Ok(o) => o.tap.clone(),
                 Err(e) => format!("TAP version 13\n1..0 # SKIP {}\n", e.replace('\n', " ")),
             }),
-            Format::Json | Format::Junit => {
+            Format::Json | Format::Junit | Format::Github => {
                 let checks = s.checks.as_ref().map(|o| &o.results[..]).unwrap_or(&[]);
                 let extra = serde_json::to_value(StatusDoc::new(info, s)).unwrap_or_default();
                 out(&self.machine(Machine {

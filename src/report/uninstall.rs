@@ -68,7 +68,7 @@ impl Context {
             "dry_run"
         };
         match style.format {
-            Format::Json | Format::Junit => {
+            Format::Json | Format::Junit | Format::Github => {
                 let doc = UninstallDoc {
                     schema_exists: plan.schema_exists,
                     sessions: plan.sessions,
