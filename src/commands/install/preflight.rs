@@ -335,6 +335,13 @@ mod tests {
         }
     }
 
+    fn a_superuser() -> RoleFacts {
+        RoleFacts {
+            superuser: true,
+            ..Default::default()
+        }
+    }
+
     fn refused(f: &Facts) -> String {
         match decide(f, &names()) {
             Err(Error::Refused(m)) => m,
@@ -395,16 +402,10 @@ mod tests {
     #[test]
     fn a_superuser_role_is_refused_even_when_marked() {
         let mut f = superuser();
-        f.role = Some(RoleFacts {
-            superuser: true,
-            ..RoleFacts::default()
-        });
+        f.role = Some(a_superuser());
         assert!(refused(&f).contains("is a superuser"));
         f.role = None;
-        f.owner = Some(RoleFacts {
-            superuser: true,
-            ..RoleFacts::default()
-        });
+        f.owner = Some(a_superuser());
         f.owner_marked = true;
         assert!(refused(&f).contains("is a superuser"));
     }
@@ -414,7 +415,7 @@ mod tests {
         let mut f = superuser();
         f.owner = Some(RoleFacts {
             login: true,
-            ..RoleFacts::default()
+            ..Default::default()
         });
         assert!(refused(&f).contains("can log in"));
         f.owner_marked = true;
