@@ -187,43 +187,21 @@ pub fn decide(f: &Facts, names: &Names) -> Result<()> {
         )));
     }
 
-    if let Some(r) = &f.role {
-        let not_ours = |why: String| {
-            Error::Refused(format!(
-                "role {role} already exists and {why}, so it is not an application role install may take over (install would change its attributes and privileges): choose another --role, or fix that role; {NOTHING}"
-            ))
-        };
-        if r.superuser {
-            return Err(not_ours("is a superuser".into()));
-        }
-        if let Some(m) = &r.member_of {
-            return Err(not_ours(format!("is a member of {m}")));
-        }
-        if r.outside_count > 0 {
-            return Err(not_ours(outside(r)));
-        }
+    if let Some(why) = f.role.as_ref().and_then(|r| not_ours(r, Judged::AppRole)) {
+        return Err(Error::Refused(format!(
+            "role {role} already exists and {why}, so it is not an application role install may take over (install would change its attributes and privileges): choose another --role, or fix that role; {NOTHING}"
+        )));
     }
 
-    if let Some(o) = &f.owner {
-        let not_ours = |why: String| {
-            Error::Refused(format!(
-                "role {owner}, which install would make the NOLOGIN owner of schema {schema}, already exists and {why}: choose another --schema (the owner role is named <schema>_owner), or rename that role; {NOTHING}"
-            ))
-        };
-        if o.superuser {
-            return Err(not_ours("is a superuser".into()));
-        }
-        if !f.owner_marked {
-            if o.login {
-                return Err(not_ours("can log in, so it is someone's login".into()));
-            }
-            if let Some(m) = &o.member_of {
-                return Err(not_ours(format!("is a member of {m}")));
-            }
-            if o.outside_count > 0 {
-                return Err(not_ours(outside(o)));
-            }
-        }
+    let judged = if f.owner_marked {
+        Judged::MarkedOwner
+    } else {
+        Judged::Owner
+    };
+    if let Some(why) = f.owner.as_ref().and_then(|o| not_ours(o, judged)) {
+        return Err(Error::Refused(format!(
+            "role {owner}, which install would make the NOLOGIN owner of schema {schema}, already exists and {why}: choose another --schema (the owner role is named <schema>_owner), or rename that role; {NOTHING}"
+        )));
     }
 
     let user = &f.connected_user;
@@ -303,6 +281,32 @@ pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result
         "install must drop and create again {}, whose result type or argument names differ from the contract's; install drops nothing that is not the session store's: drop or change those objects (recreate them after install), then run install again; {NOTHING}",
         found.join("; ")
     )))
+}
+
+/// What an existing role is judged as: the owner role the store marked as its own may have
+/// anything but superuser (it is ours to repair); an unmarked one must not even log in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Judged {
+    AppRole,
+    Owner,
+    MarkedOwner,
+}
+
+/// Why install may not take over the existing role `r`, or None when it may.
+fn not_ours(r: &RoleFacts, judged: Judged) -> Option<String> {
+    if r.superuser {
+        return Some("is a superuser".into());
+    }
+    if judged == Judged::MarkedOwner {
+        return None;
+    }
+    if judged == Judged::Owner && r.login {
+        return Some("can log in, so it is someone's login".into());
+    }
+    if let Some(m) = &r.member_of {
+        return Some(format!("is a member of {m}"));
+    }
+    (r.outside_count > 0).then(|| outside(r))
 }
 
 fn outside(r: &RoleFacts) -> String {
