@@ -10,6 +10,7 @@ use postgres::Transaction;
 
 use crate::contract::catalog::{Step, FUNCTIONS};
 use crate::contract::template;
+use crate::db;
 use crate::error::{Error, Result};
 use crate::names::Names;
 
@@ -47,13 +48,12 @@ pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
     let facts = read(tx, names)?;
     decide(&facts, names)?;
     if facts.ids_unkeyed {
-        let sql = template::render(
+        let row = db::query_one(
+            tx,
             include_str!("../../../sql/tool/duplicate_ids.sql"),
             &[("schema", &names.schema)],
+            "looking for duplicate or NULL session ids",
         )?;
-        let row = tx
-            .query_one(sql.as_str(), &[])
-            .map_err(|e| Error::from_db("looking for duplicate or NULL session ids", &e))?;
         let ids = Ids {
             duplicated: row.get("duplicated"),
             duplicated_count: row.get("duplicated_count"),
@@ -121,17 +121,16 @@ impl Ids {
 }
 
 fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
-    let sql = template::render(
+    let row = db::query_one(
+        tx,
         include_str!("../../../sql/tool/preflight.sql"),
         &[
             ("schema", &names.schema),
             ("role", &names.role),
             ("owner", &names.owner),
         ],
+        "checking what install would take over",
     )?;
-    let row = tx
-        .query_one(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("checking what install would take over", &e))?;
     let role = row.get::<_, bool>("role_exists").then(|| RoleFacts {
         superuser: row.get("role_superuser"),
         login: true,
