@@ -114,6 +114,23 @@ fn app_reads_sessions(db: &TestDb, live: i64) {
     assert_eq!(i64::from(count), live);
 }
 
+/// After an upgraded install: verify passes, not one session changed, the legacy default
+/// password of nodepg is gone, and nodepg (given a password) reads the live sessions.
+#[track_caller]
+fn assert_converged(db: &TestDb, sessions_before: (String, String)) {
+    let verify = db.cli(&["verify"]);
+    assert_eq!(verify.code, 0, "{verify}");
+    assert_eq!(checksums(db), sessions_before, "sessions changed");
+    assert_eq!(
+        one(
+            db,
+            "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'nodepg'"
+        ),
+        "t"
+    );
+    app_reads_sessions(db, live_count(&sessions_before.0));
+}
+
 fn live_count(checksum: &str) -> i64 {
     checksum
         .split_whitespace()
@@ -238,22 +255,9 @@ fn legacy_11x_with_100k_sessions_converges_and_keeps_every_live_session() {
         "{install}"
     );
 
-    let verify = db.cli(&["verify"]);
-    assert_eq!(verify.code, 0, "{verify}");
-    assert_eq!(
-        checksums(&db),
-        (live_before.clone(), all_before),
-        "sessions changed"
-    );
+    assert_converged(&db, (live_before, all_before));
 
     // What the upgrade did to the legacy objects.
-    assert_eq!(
-        one(
-            &db,
-            "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'nodepg'"
-        ),
-        "t"
-    );
     assert_eq!(
         one(
             &db,
@@ -288,8 +292,6 @@ fn legacy_11x_with_100k_sessions_converges_and_keeps_every_live_session() {
             applied(&install).join(",")
         )]
     );
-
-    app_reads_sessions(&db, live_count(&live_before));
 
     let again = db.cli(&["install"]);
     assert_eq!(again.code, 0, "{again}");
@@ -376,13 +378,7 @@ fn legacy_10x_with_100k_sessions_converges_and_keeps_every_live_session() {
     // No installer functions in public in this layout: nothing to note.
     assert!(!install.stderr.contains("note:"), "{install}");
 
-    let verify = db.cli(&["verify"]);
-    assert_eq!(verify.code, 0, "{verify}");
-    assert_eq!(
-        checksums(&db),
-        (live_before.clone(), all_before),
-        "sessions changed"
-    );
+    assert_converged(&db, (live_before, all_before));
     assert_eq!(
         one(
             &db,
@@ -397,15 +393,7 @@ fn legacy_10x_with_100k_sessions_converges_and_keeps_every_live_session() {
         ),
         "integer"
     );
-    assert_eq!(
-        one(
-            &db,
-            "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'nodepg'"
-        ),
-        "t"
-    );
     assert_eq!(one(&db, "SELECT count(*) FROM web.install_history"), "1");
-    app_reads_sessions(&db, live_count(&live_before));
 }
 
 /// The decisions about what is someone else's: a valid_sessions() whose body was changed
