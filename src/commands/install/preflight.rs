@@ -345,9 +345,10 @@ mod tests {
         }
     }
 
-    fn refused(f: &Facts) -> String {
+    #[track_caller]
+    fn assert_refused(f: &Facts, says: &str) {
         match decide(f, &names()) {
-            Err(Error::Refused(m)) => m,
+            Err(Error::Refused(m)) => assert!(m.contains(says), "{says:?} not in: {m}"),
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
@@ -396,8 +397,7 @@ mod tests {
         assert!(decide(&f, &names()).is_ok(), "an empty schema is adopted");
         f.foreign_count = 7;
         f.foreign_objects = Some("table web.users".into());
-        let m = refused(&f);
-        assert!(m.contains("table web.users and 2 more"), "{m}");
+        assert_refused(&f, "table web.users and 2 more");
         f.schema_marked = true;
         assert!(decide(&f, &names()).is_ok(), "our own schema is ours");
     }
@@ -406,11 +406,11 @@ mod tests {
     fn a_superuser_role_is_refused_even_when_marked() {
         let mut f = superuser();
         f.role = Some(a_superuser());
-        assert!(refused(&f).contains("is a superuser"));
+        assert_refused(&f, "is a superuser");
         f.role = None;
         f.owner = Some(a_superuser());
         f.owner_marked = true;
-        assert!(refused(&f).contains("is a superuser"));
+        assert_refused(&f, "is a superuser");
     }
 
     #[test]
@@ -420,7 +420,7 @@ mod tests {
             login: true,
             ..Default::default()
         });
-        assert!(refused(&f).contains("can log in"));
+        assert_refused(&f, "can log in");
         f.owner_marked = true;
         assert!(decide(&f, &names()).is_ok());
     }
@@ -430,23 +430,18 @@ mod tests {
         let mut f = superuser();
         f.superuser = false;
         f.can_create_role = false;
-        let m = refused(&f);
-        assert!(
-            m.contains("role web_owner and nodepg does not exist yet"),
-            "{m}"
-        );
+        assert_refused(&f, "role web_owner and nodepg does not exist yet");
         f.can_create_role = true;
-        assert!(refused(&f).contains("CREATEROLE is not enough"));
+        assert_refused(&f, "CREATEROLE is not enough");
         f.role = Some(RoleFacts::default());
         f.owner = Some(RoleFacts::default());
         f.can_create_schema = false;
-        assert!(refused(&f).contains("CREATE on this database"));
+        assert_refused(&f, "CREATE on this database");
         f.schema_exists = true;
         f.owns_database = true;
-        let m = refused(&f);
-        assert!(
-            m.contains("not a member of web_owner (owning the database is not enough)"),
-            "{m}"
+        assert_refused(
+            &f,
+            "not a member of web_owner (owning the database is not enough)",
         );
         f.member_of_owner = true;
         assert!(decide(&f, &names()).is_ok());
