@@ -58,12 +58,22 @@ fn cli_raw(args: &[&str], env: &[(&str, &str)]) -> Run {
     run(cmd)
 }
 
-/// Runs `args` against `db` and asserts the answer, that the database did not change, and
-/// that nothing of `not_in_log` reached the server's log (so: it was refused before sending).
+/// Runs `args` against `db` and asserts the answer and that the database did not change.
 #[track_caller]
 fn refused_unchanged(db: &TestDb, args: &[&str], code: i32, mentions: &[&str]) -> Run {
+    refused_unchanged_by(db, code, mentions, || db.cli(args))
+}
+
+/// The same for a run that is not plain `db.cli` (another user, another DSN).
+#[track_caller]
+fn refused_unchanged_by(
+    db: &TestDb,
+    code: i32,
+    mentions: &[&str],
+    cli: impl FnOnce() -> Run,
+) -> Run {
     let before = snapshot(db);
-    let run = db.cli(args);
+    let run = cli();
     assert_answer(&run, code, mentions);
     assert_eq!(before, snapshot(db), "the database changed\n{run}");
     run
@@ -262,6 +272,24 @@ fn cli_as(db: &TestDb, user: &str, password: &str, args: &[&str]) -> Run {
     run(cmd)
 }
 
+/// `install --schema --role` as `user` is refused and changes nothing.
+#[track_caller]
+fn install_as_refused(
+    db: &TestDb,
+    (user, password): (&str, &str),
+    (schema, role): (&str, &str),
+    mentions: &[&str],
+) {
+    refused_unchanged_by(db, REFUSED, mentions, || {
+        cli_as(
+            db,
+            user,
+            password,
+            &["install", "--schema", schema, "--role", role],
+        )
+    });
+}
+
 #[test]
 fn a_role_that_is_not_a_superuser_may_not_create_the_roles() {
     let db = cluster().create_db("no_superuser");
@@ -269,23 +297,16 @@ fn a_role_that_is_not_a_superuser_may_not_create_the_roles() {
     // CREATEROLE is not enough: the roles are made NOSUPERUSER NOREPLICATION NOBYPASSRLS.
     for (suffix, attributes) in [("login", ""), ("creator", "CREATEROLE")] {
         let (user, pw) = login_role(&db, suffix, attributes);
-        let before = snapshot(&db);
-        let run = cli_as(
+        install_as_refused(
             &db,
-            &user,
-            &pw,
-            &["install", "--schema", &schema, "--role", &role],
-        );
-        assert_answer(
-            &run,
-            REFUSED,
+            (&user, &pw),
+            (&schema, &role),
             &[
                 &format!("role {schema}_owner and {role} does not exist yet"),
                 &format!("the connected role {user} is not one"),
                 "run install once as a superuser",
             ],
         );
-        assert_eq!(before, snapshot(&db));
     }
 }
 
@@ -301,22 +322,15 @@ fn a_role_that_may_not_create_the_schema_is_refused_and_nothing_changes() {
             "CREATE ROLE {schema}_owner NOLOGIN; CREATE ROLE {role} LOGIN"
         ))
         .expect("create the roles");
-    let before = snapshot(&db);
-    let run = cli_as(
+    install_as_refused(
         &db,
-        &user,
-        &pw,
-        &["install", "--schema", &schema, "--role", &role],
-    );
-    assert_answer(
-        &run,
-        REFUSED,
+        (&user, &pw),
+        (&schema, &role),
         &[
             &format!("may not create schema {schema}"),
             "CREATE on this database",
         ],
     );
-    assert_eq!(before, snapshot(&db));
 }
 
 // ---- --schema and --role values ----------------------------------------------------------

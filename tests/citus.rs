@@ -217,12 +217,10 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
         )
         .expect("get")
         .is_empty());
-    let swept = store.cli(&["sweep"]);
-    swept.assert_code(0);
-    assert!(
-        swept.stdout.contains("Swept 100 expired session(s)"),
-        "{swept}"
-    );
+    store
+        .cli(&["sweep"])
+        .assert_code(0)
+        .assert_stdout_has("Swept 100 expired session(s)");
     assert_eq!(
         store
             .db

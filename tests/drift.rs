@@ -18,13 +18,7 @@ use std::sync::OnceLock;
 
 use crate::support::failing_checks as failing;
 use crate::support::{private_cluster, Cluster, Run, Store};
-use crate::upgrade::applied;
-
-fn sorted(names: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-    v.sort();
-    v
-}
+use crate::upgrade::{applied, sorted};
 
 enum Then {
     /// install repairs it: exit 0, then verify passes.

@@ -437,15 +437,12 @@ fn a_connect_only_role_is_refused_in_one_line_and_the_ci_recipe_gives_a_true_ver
             s = store.schema
         ), "A role for CI"],
     );
-    let status = as_ci(&["status"]);
-    status.assert_code(0);
-    assert!(
-        status.stdout.contains(&format!(
+    as_ci(&["status"])
+        .assert_code(0)
+        .assert_stdout_has(&format!(
             "schema      {}, owned by {}",
             store.schema, store.owner
-        )),
-        "{status}"
-    );
+        ));
     store.sql(&format!("GRANT USAGE ON SCHEMA {{schema}} TO {ci}"));
     let verify = as_ci(&["verify"]);
     verify.assert_code(4);
@@ -460,25 +457,14 @@ fn a_connect_only_role_is_refused_in_one_line_and_the_ci_recipe_gives_a_true_ver
     // The rest of the recipe of docs/ci.md: a true verdict, the one check that needs a
     // superuser (the password verifier) skipped with its reason, not failed.
     store.sql(&format!("GRANT SELECT ON {{schema}}.session TO {ci}"));
-    let verify = as_ci(&["verify"]);
-    verify.assert_code(0);
-    assert!(
-        verify.stdout.contains("skip    role.app.password"),
-        "{verify}"
-    );
-    assert!(
-        verify
-            .stdout
-            .contains("not run: only a superuser can read password verifiers (pg_authid)"),
-        "{verify}"
-    );
-    assert!(
-        verify.stdout.contains(&format!(
+    as_ci(&["verify"])
+        .assert_code(0)
+        .assert_stdout_has("skip    role.app.password")
+        .assert_stdout_has("not run: only a superuser can read password verifiers (pg_authid)")
+        .assert_stdout_has(&format!(
             "All {} checks that ran pass; 1 skipped",
             CHECKS - 1
-        )),
-        "{verify}"
-    );
+        ));
     let json = as_ci(&["--format", "json", "verify"]);
     json.assert_code(0);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("verify json");
@@ -498,12 +484,10 @@ fn a_connect_only_role_is_refused_in_one_line_and_the_ci_recipe_gives_a_true_ver
         "status as the CI role"
     );
     // As a superuser nothing is skipped, and the CI role's grants change no verdict.
-    let su = store.cli(&["verify"]);
-    su.assert_code(0);
-    assert!(
-        su.stdout.contains(&format!("All {CHECKS} checks pass.")),
-        "{su}"
-    );
+    store
+        .cli(&["verify"])
+        .assert_code(0)
+        .assert_stdout_has(&format!("All {CHECKS} checks pass."));
 
     store.sql("REVOKE ALL ON FUNCTION {schema}.count_sessions() FROM {role}");
     let drift = as_ci(&["verify"]);

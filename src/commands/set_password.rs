@@ -410,13 +410,12 @@ fn suppress_logging(tx: &mut Transaction) -> Result<bool> {
 /// role install makes for this schema, so the tool cannot be pointed at `postgres` or another
 /// administrator's role by mistake. A refusal is exit 4 and changes nothing.
 pub fn check_role(tx: &mut Transaction, names: &Names) -> Result<()> {
-    let sql = template::render(
+    let row = db::query_one(
+        tx,
         include_str!("../../sql/tool/app_role_rule.sql"),
         &[("role", &names.role), ("schema", &names.schema)],
+        "looking up the role",
     )?;
-    let row = tx
-        .query_one(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("looking up the role", &e))?;
     let role = &names.role;
     let schema = &names.schema;
     let not_ours = |why: String| {

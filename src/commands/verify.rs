@@ -7,7 +7,6 @@ use std::time::Duration;
 use postgres::Client;
 
 use crate::contract::checks::{self, Outcome, PgTap};
-use crate::contract::template;
 use crate::db;
 use crate::db::session::Facts;
 use crate::error::{Error, Result};
@@ -47,13 +46,12 @@ pub fn verify(
 /// A role that may not read the store would see checks fail for want of privilege, not for
 /// drift: refused in one line naming what it lacks (docs/ci.md, "A role for CI").
 fn refuse_unreadable(client: &mut Client, facts: &Facts, names: &Names) -> Result<()> {
-    let sql = template::render(
+    let row = db::query_one(
+        client,
         include_str!("../../sql/tool/status.sql"),
         &[("schema", &names.schema), ("role", &names.role)],
+        "reading what the connected role may read",
     )?;
-    let row = client
-        .query_one(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("reading what the connected role may read", &e))?;
     let schema = &names.schema;
     let lacks: Vec<String> = [
         (!row.get::<_, bool>("schema_readable")).then(|| format!("USAGE on schema {schema}")),

@@ -618,14 +618,21 @@ mod tests {
 
     #[test]
     fn url_errors() {
-        assert!(err("postgres://h:notaport/d").contains("invalid URL"));
-        assert!(err("postgres://[::1/d").contains("invalid URL"));
-        assert!(err("postgres://h/d?bogus=1").contains("unknown connection option \"bogus\""));
-        assert!(err("postgres://h/d?sslmode").contains("has no \"=\""));
-        assert!(err("postgres://h/a/b").contains("more than one segment"));
-        assert!(err("postgres://h/d%zz").contains("percent-encoding"));
-        assert!(err("postgres://h1,h2:x/d").contains("not a number"));
-        assert!(err("postgres://h1,[::1/d").contains("closing"));
+        for (url, says) in [
+            ("postgres://h:notaport/d", "invalid URL"),
+            ("postgres://[::1/d", "invalid URL"),
+            (
+                "postgres://h/d?bogus=1",
+                "unknown connection option \"bogus\"",
+            ),
+            ("postgres://h/d?sslmode", "has no \"=\""),
+            ("postgres://h/a/b", "more than one segment"),
+            ("postgres://h/d%zz", "percent-encoding"),
+            ("postgres://h1,h2:x/d", "not a number"),
+            ("postgres://h1,[::1/d", "closing"),
+        ] {
+            assert!(err(url).contains(says), "{url}: {}", err(url));
+        }
     }
 
     #[test]

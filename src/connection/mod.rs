@@ -245,26 +245,30 @@ mod tests {
 
     #[test]
     fn redacted_form() {
-        assert_eq!(
-            redacted("postgres://bob:pw@db.example.com/app", &[]),
-            "postgres://bob@db.example.com:5432/app"
-        );
-        assert_eq!(
-            redacted("host=/var/run/postgresql user=postgres", &[]),
-            "postgres://postgres@/postgres?host=/var/run/postgresql&port=5432"
-        );
-        assert_eq!(
-            redacted("host=::1 port=5433 user='a b' dbname=x/y", &[]),
-            "postgres://a%20b@[::1]:5433/x%2Fy"
-        );
-        assert_eq!(
-            redacted("host=db hostaddr=10.0.0.1 user=u dbname=d", &[]),
-            "postgres://u@db:5432/d?hostaddr=10.0.0.1"
-        );
-        assert_eq!(
-            redacted("host=a,b port=1,2 user=u dbname=d", &[]),
-            "postgres://u@a:1,b:2/d"
-        );
+        for (dsn, want) in [
+            (
+                "postgres://bob:pw@db.example.com/app",
+                "postgres://bob@db.example.com:5432/app",
+            ),
+            (
+                "host=/var/run/postgresql user=postgres",
+                "postgres://postgres@/postgres?host=/var/run/postgresql&port=5432",
+            ),
+            (
+                "host=::1 port=5433 user='a b' dbname=x/y",
+                "postgres://a%20b@[::1]:5433/x%2Fy",
+            ),
+            (
+                "host=db hostaddr=10.0.0.1 user=u dbname=d",
+                "postgres://u@db:5432/d?hostaddr=10.0.0.1",
+            ),
+            (
+                "host=a,b port=1,2 user=u dbname=d",
+                "postgres://u@a:1,b:2/d",
+            ),
+        ] {
+            assert_eq!(redacted(dsn, &[]), want, "{dsn}");
+        }
     }
 
     #[test]

@@ -94,6 +94,18 @@ pub enum SessionAttrs {
     PreferStandby,
 }
 
+impl SessionAttrs {
+    /// The values libpq accepts, in the order its error message lists them.
+    const NAMES: &'static [(&'static str, SessionAttrs)] = &[
+        ("any", SessionAttrs::Any),
+        ("read-write", SessionAttrs::ReadWrite),
+        ("read-only", SessionAttrs::ReadOnly),
+        ("primary", SessionAttrs::Primary),
+        ("standby", SessionAttrs::Standby),
+        ("prefer-standby", SessionAttrs::PreferStandby),
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelBinding {
     Disable,
@@ -253,14 +265,7 @@ pub fn resolve(
         &m,
         "target_session_attrs",
         SessionAttrs::Any,
-        &[
-            ("any", SessionAttrs::Any),
-            ("read-write", SessionAttrs::ReadWrite),
-            ("read-only", SessionAttrs::ReadOnly),
-            ("primary", SessionAttrs::Primary),
-            ("standby", SessionAttrs::Standby),
-            ("prefer-standby", SessionAttrs::PreferStandby),
-        ],
+        SessionAttrs::NAMES,
     )?;
     let load_balance = choice(
         &m,

@@ -31,7 +31,39 @@ macro_rules! step_file {
     };
 }
 
+/// A column step: sql/tool/column_step.sql for this column and type, around
+/// sql/steps/column.<name>.sql (its header comments, then what runs once the type is right).
+macro_rules! column_step {
+    ($column:literal, $type:literal) => {
+        Step {
+            name: concat!("column.", $column),
+            sql: column_step_sql(
+                $column,
+                $type,
+                include_str!(concat!("../../sql/steps/column.", $column, ".sql")),
+            ),
+        }
+    };
+}
+
 pub(super) use {check_sql, step_file, step_sql};
+
+const COLUMN_STEP_SQL: &str = include_str!("../../sql/tool/column_step.sql");
+
+fn column_step_sql(column: &str, type_: &str, file: &str) -> String {
+    let header_len: usize = file
+        .lines()
+        .take_while(|l| l.starts_with("--"))
+        .map(|l| l.len() + 1)
+        .sum();
+    let (header, then) = file.split_at(header_len.min(file.len()));
+    COLUMN_STEP_SQL
+        .replace("{column}", column)
+        .replace("{type}", type_)
+        .replace("{header}", header)
+        // Last, so that nothing in the file is taken for a placeholder.
+        .replace("{then}", then)
+}
 
 /// A function of the contract: the one place its facts live. Its step
 /// (sql/tool/function_step.sql), the grants, the grant check and the behaviour checks'
@@ -194,9 +226,9 @@ pub fn steps() -> &'static [Step] {
             step_file!("database.connect"),
             step_file!("schema"),
             step_file!("table"),
-            step_file!("column.sess_id"),
-            step_file!("column.sess_data"),
-            step_file!("column.expiration"),
+            column_step!("sess_id", "text"),
+            column_step!("sess_data", "text"),
+            column_step!("expiration", "timestamptz"),
             step_file!("primary_key"),
             step_file!("expire_idx"),
             step_file!("table.owner"),
@@ -681,6 +713,36 @@ mod tests {
             let found = crate::contract::sql_lint::violations(sql);
             assert!(found.is_empty(), "{}: {found:?}", f.step);
         }
+    }
+
+    /// A composed column step keeps no placeholder, takes the table lock first, and passes
+    /// the lint as a whole.
+    #[test]
+    fn column_steps_are_filled_in_and_qualified() {
+        for (name, column, type_) in [
+            ("column.sess_id", "sess_id", "text"),
+            ("column.sess_data", "sess_data", "text"),
+            ("column.expiration", "expiration", "timestamptz"),
+        ] {
+            let s = step(name).unwrap();
+            for p in ["{column}", "{type}", "{header}", "{then}"] {
+                assert!(!s.sql.contains(p), "{name}: {p} left in\n{}", s.sql);
+            }
+            assert!(s.sql.starts_with(&format!("-- step {name}: ")), "{}", s.sql);
+            assert!(s.locks_table(), "{name}");
+            assert!(
+                s.sql.contains(&format!("ADD COLUMN {column} {type_}', t)")),
+                "{}",
+                s.sql
+            );
+            assert!(s.sql.trim_end().ends_with("END\n$step$;"), "{}", s.sql);
+            let found = crate::contract::sql_lint::violations(&s.sql);
+            assert!(found.is_empty(), "{name}: {found:?}");
+        }
+        assert!(step("column.expiration")
+            .unwrap()
+            .sql
+            .contains("SET DEFAULT now()"));
     }
 
     #[test]

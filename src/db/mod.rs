@@ -7,7 +7,7 @@ pub mod session;
 use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
-use postgres::{Client, GenericClient, Transaction};
+use postgres::{Client, GenericClient, Row, Transaction};
 
 use crate::contract::template;
 use crate::error::{Error, Result};
@@ -28,6 +28,31 @@ pub fn commit(tx: Transaction<'_>, what: &str) -> Result<()> {
 pub fn rollback(tx: Transaction<'_>) -> Result<()> {
     tx.rollback()
         .map_err(|e| Error::from_db("ending the transaction", &e))
+}
+
+/// A sql/tool file rendered with `vars` and run without parameters; a failure is reported
+/// as `what` failing.
+pub fn query(
+    c: &mut impl GenericClient,
+    sql: &str,
+    vars: &template::Vars,
+    what: &str,
+) -> Result<Vec<Row>> {
+    let sql = template::render(sql, vars)?;
+    c.query(sql.as_str(), &[])
+        .map_err(|e| Error::from_db(what, &e))
+}
+
+/// The same for a query that returns exactly one row.
+pub fn query_one(
+    c: &mut impl GenericClient,
+    sql: &str,
+    vars: &template::Vars,
+    what: &str,
+) -> Result<Row> {
+    let sql = template::render(sql, vars)?;
+    c.query_one(sql.as_str(), &[])
+        .map_err(|e| Error::from_db(what, &e))
 }
 
 /// How long each later statement of the transaction may wait for a lock (at least 1ms: 0 would

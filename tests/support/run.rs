@@ -25,6 +25,13 @@ impl Run {
         assert_eq!(self.code, code, "unexpected exit code\n{self}");
         self
     }
+
+    /// Panics with the whole run unless stdout holds `text`.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "stdout lacks {text:?}\n{self}");
+        self
+    }
 }
 
 impl fmt::Display for Run {

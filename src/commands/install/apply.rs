@@ -177,13 +177,12 @@ pub fn install(
 /// On Citus: the store's existing roles onto every worker that lacks them
 /// (sql/tool/citus_roles.sql says why).
 fn roles_on_workers(tx: &mut Transaction, names: &Names) -> Result<()> {
-    let sql = template::render(
+    let rows = db::query(
+        tx,
         include_str!("../../../sql/tool/citus_roles.sql"),
         &[("role", &names.role), ("owner", &names.owner)],
+        "creating the store's roles on the Citus workers",
     )?;
-    let rows = tx
-        .query(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("creating the store's roles on the Citus workers", &e))?;
     match rows.iter().find(|r| !r.get::<_, bool>("success")) {
         Some(r) => Err(Error::Server(format!(
             "role {} could not be created on the Citus worker {}:{} ({}); nothing was changed in this database: check that the coordinator can connect to its workers (docs/scale-out.md) and run again",
@@ -205,14 +204,13 @@ fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outco
     if !needs_distribution || !table_exists {
         return Ok(());
     }
-    let sql = template::render(
+    let rows: i64 = db::query_one(
+        tx,
         include_str!("../../../sql/tool/session_rows.sql"),
         &[("schema", &names.schema)],
-    )?;
-    let rows: i64 = tx
-        .query_one(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("counting the sessions to distribute", &e))?
-        .get(0);
+        "counting the sessions to distribute",
+    )?
+    .get(0);
     if rows == 0 {
         return Ok(());
     }
@@ -232,16 +230,15 @@ const LOCKED_PER_100K_SESSIONS: f64 = 2.5;
 /// pgTAP suite, usually in public), which install reports and leaves alone
 /// (sql/tool/legacy_leftovers.sql says why).
 pub fn legacy_leftovers(client: &mut Client, names: &Names) -> Result<Vec<String>> {
-    let sql = template::render(
+    Ok(db::query(
+        client,
         include_str!("../../../sql/tool/legacy_leftovers.sql"),
         &[("schema", &names.schema)],
-    )?;
-    Ok(client
-        .query(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("looking for connect-pg 1.1.x's installer", &e))?
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect())
+        "looking for connect-pg 1.1.x's installer",
+    )?
+    .iter()
+    .map(|r| r.get::<_, String>(0))
+    .collect())
 }
 
 /// Writes what this install changed into the schema's install_history (whose check has just
@@ -460,10 +457,12 @@ fn backoff(attempt: u32) -> Duration {
 /// Who holds locks on the schema's tables, one line each: pid, application, user, how long
 /// their transaction has been open, its state, and when and with what its last query began.
 pub(crate) fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
-    let sql = template::render(include_str!("../../../sql/tool/blockers.sql"), vars)?;
-    let rows = tx
-        .query(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("finding the lock holders", &e))?;
+    let rows = db::query(
+        tx,
+        include_str!("../../../sql/tool/blockers.sql"),
+        vars,
+        "finding the lock holders",
+    )?;
     Ok(rows
         .iter()
         .map(|r| {

@@ -10,6 +10,7 @@ use postgres::Transaction;
 
 use crate::contract::catalog::{Step, FUNCTIONS};
 use crate::contract::template;
+use crate::db;
 use crate::error::{Error, Result};
 use crate::names::Names;
 
@@ -47,13 +48,12 @@ pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
     let facts = read(tx, names)?;
     decide(&facts, names)?;
     if facts.ids_unkeyed {
-        let sql = template::render(
+        let row = db::query_one(
+            tx,
             include_str!("../../../sql/tool/duplicate_ids.sql"),
             &[("schema", &names.schema)],
+            "looking for duplicate or NULL session ids",
         )?;
-        let row = tx
-            .query_one(sql.as_str(), &[])
-            .map_err(|e| Error::from_db("looking for duplicate or NULL session ids", &e))?;
         let ids = Ids {
             duplicated: row.get("duplicated"),
             duplicated_count: row.get("duplicated_count"),
@@ -121,17 +121,16 @@ impl Ids {
 }
 
 fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
-    let sql = template::render(
+    let row = db::query_one(
+        tx,
         include_str!("../../../sql/tool/preflight.sql"),
         &[
             ("schema", &names.schema),
             ("role", &names.role),
             ("owner", &names.owner),
         ],
+        "checking what install would take over",
     )?;
-    let row = tx
-        .query_one(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("checking what install would take over", &e))?;
     let role = row.get::<_, bool>("role_exists").then(|| RoleFacts {
         superuser: row.get("role_superuser"),
         login: true,
@@ -187,43 +186,21 @@ pub fn decide(f: &Facts, names: &Names) -> Result<()> {
         )));
     }
 
-    if let Some(r) = &f.role {
-        let not_ours = |why: String| {
-            Error::Refused(format!(
-                "role {role} already exists and {why}, so it is not an application role install may take over (install would change its attributes and privileges): choose another --role, or fix that role; {NOTHING}"
-            ))
-        };
-        if r.superuser {
-            return Err(not_ours("is a superuser".into()));
-        }
-        if let Some(m) = &r.member_of {
-            return Err(not_ours(format!("is a member of {m}")));
-        }
-        if r.outside_count > 0 {
-            return Err(not_ours(outside(r)));
-        }
+    if let Some(why) = f.role.as_ref().and_then(|r| not_ours(r, Judged::AppRole)) {
+        return Err(Error::Refused(format!(
+            "role {role} already exists and {why}, so it is not an application role install may take over (install would change its attributes and privileges): choose another --role, or fix that role; {NOTHING}"
+        )));
     }
 
-    if let Some(o) = &f.owner {
-        let not_ours = |why: String| {
-            Error::Refused(format!(
-                "role {owner}, which install would make the NOLOGIN owner of schema {schema}, already exists and {why}: choose another --schema (the owner role is named <schema>_owner), or rename that role; {NOTHING}"
-            ))
-        };
-        if o.superuser {
-            return Err(not_ours("is a superuser".into()));
-        }
-        if !f.owner_marked {
-            if o.login {
-                return Err(not_ours("can log in, so it is someone's login".into()));
-            }
-            if let Some(m) = &o.member_of {
-                return Err(not_ours(format!("is a member of {m}")));
-            }
-            if o.outside_count > 0 {
-                return Err(not_ours(outside(o)));
-            }
-        }
+    let judged = if f.owner_marked {
+        Judged::MarkedOwner
+    } else {
+        Judged::Owner
+    };
+    if let Some(why) = f.owner.as_ref().and_then(|o| not_ours(o, judged)) {
+        return Err(Error::Refused(format!(
+            "role {owner}, which install would make the NOLOGIN owner of schema {schema}, already exists and {why}: choose another --schema (the owner role is named <schema>_owner), or rename that role; {NOTHING}"
+        )));
     }
 
     let user = &f.connected_user;
@@ -305,6 +282,32 @@ pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result
     )))
 }
 
+/// What an existing role is judged as: the owner role the store marked as its own may have
+/// anything but superuser (it is ours to repair); an unmarked one must not even log in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Judged {
+    AppRole,
+    Owner,
+    MarkedOwner,
+}
+
+/// Why install may not take over the existing role `r`, or None when it may.
+fn not_ours(r: &RoleFacts, judged: Judged) -> Option<String> {
+    if r.superuser {
+        return Some("is a superuser".into());
+    }
+    if judged == Judged::MarkedOwner {
+        return None;
+    }
+    if judged == Judged::Owner && r.login {
+        return Some("can log in, so it is someone's login".into());
+    }
+    if let Some(m) = &r.member_of {
+        return Some(format!("is a member of {m}"));
+    }
+    (r.outside_count > 0).then(|| outside(r))
+}
+
 fn outside(r: &RoleFacts) -> String {
     let more = if r.outside_count > 3 {
         format!(" and {} more", r.outside_count - 3)
@@ -335,9 +338,17 @@ mod tests {
         }
     }
 
-    fn refused(f: &Facts) -> String {
+    fn a_superuser() -> RoleFacts {
+        RoleFacts {
+            superuser: true,
+            ..Default::default()
+        }
+    }
+
+    #[track_caller]
+    fn assert_refused(f: &Facts, says: &str) {
         match decide(f, &names()) {
-            Err(Error::Refused(m)) => m,
+            Err(Error::Refused(m)) => assert!(m.contains(says), "{says:?} not in: {m}"),
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
@@ -386,8 +397,7 @@ mod tests {
         assert!(decide(&f, &names()).is_ok(), "an empty schema is adopted");
         f.foreign_count = 7;
         f.foreign_objects = Some("table web.users".into());
-        let m = refused(&f);
-        assert!(m.contains("table web.users and 2 more"), "{m}");
+        assert_refused(&f, "table web.users and 2 more");
         f.schema_marked = true;
         assert!(decide(&f, &names()).is_ok(), "our own schema is ours");
     }
@@ -395,18 +405,12 @@ mod tests {
     #[test]
     fn a_superuser_role_is_refused_even_when_marked() {
         let mut f = superuser();
-        f.role = Some(RoleFacts {
-            superuser: true,
-            ..RoleFacts::default()
-        });
-        assert!(refused(&f).contains("is a superuser"));
+        f.role = Some(a_superuser());
+        assert_refused(&f, "is a superuser");
         f.role = None;
-        f.owner = Some(RoleFacts {
-            superuser: true,
-            ..RoleFacts::default()
-        });
+        f.owner = Some(a_superuser());
         f.owner_marked = true;
-        assert!(refused(&f).contains("is a superuser"));
+        assert_refused(&f, "is a superuser");
     }
 
     #[test]
@@ -414,9 +418,9 @@ mod tests {
         let mut f = superuser();
         f.owner = Some(RoleFacts {
             login: true,
-            ..RoleFacts::default()
+            ..Default::default()
         });
-        assert!(refused(&f).contains("can log in"));
+        assert_refused(&f, "can log in");
         f.owner_marked = true;
         assert!(decide(&f, &names()).is_ok());
     }
@@ -426,23 +430,18 @@ mod tests {
         let mut f = superuser();
         f.superuser = false;
         f.can_create_role = false;
-        let m = refused(&f);
-        assert!(
-            m.contains("role web_owner and nodepg does not exist yet"),
-            "{m}"
-        );
+        assert_refused(&f, "role web_owner and nodepg does not exist yet");
         f.can_create_role = true;
-        assert!(refused(&f).contains("CREATEROLE is not enough"));
+        assert_refused(&f, "CREATEROLE is not enough");
         f.role = Some(RoleFacts::default());
         f.owner = Some(RoleFacts::default());
         f.can_create_schema = false;
-        assert!(refused(&f).contains("CREATE on this database"));
+        assert_refused(&f, "CREATE on this database");
         f.schema_exists = true;
         f.owns_database = true;
-        let m = refused(&f);
-        assert!(
-            m.contains("not a member of web_owner (owning the database is not enough)"),
-            "{m}"
+        assert_refused(
+            &f,
+            "not a member of web_owner (owning the database is not enough)",
         );
         f.member_of_owner = true;
         assert!(decide(&f, &names()).is_ok());

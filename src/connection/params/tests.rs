@@ -199,14 +199,18 @@ fn host_lists_like_libpq() {
 
 #[test]
 fn session_attrs_and_load_balancing() {
-    for (v, want) in [
-        ("any", SessionAttrs::Any),
-        ("read-write", SessionAttrs::ReadWrite),
-        ("read-only", SessionAttrs::ReadOnly),
-        ("primary", SessionAttrs::Primary),
-        ("standby", SessionAttrs::Standby),
-        ("prefer-standby", SessionAttrs::PreferStandby),
-    ] {
+    // An oracle of its own, not SessionAttrs::NAMES: a wrong entry there must fail here.
+    use SessionAttrs::*;
+    let names = [
+        "any",
+        "read-write",
+        "read-only",
+        "primary",
+        "standby",
+        "prefer-standby",
+    ];
+    let wants = [Any, ReadWrite, ReadOnly, Primary, Standby, PreferStandby];
+    for (v, want) in names.into_iter().zip(wants) {
         let p = params(Some(&format!("target_session_attrs={v}")), &[]);
         assert_eq!(p.session_attrs, want);
     }

@@ -1,0 +1,17 @@
+{header}-- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE)
+-- Rendered by src/contract/catalog.rs (column_step!) from sql/tool/column_step.sql: the
+-- header comments of sql/steps/column.<name>.sql above, the file's statements at the end.
+DO $step$
+DECLARE
+    t regclass := pg_catalog.format('%I.session', :'schema')::regclass;
+    typ regtype;
+BEGIN
+    SELECT atttypid::regtype INTO typ FROM pg_catalog.pg_attribute
+     WHERE attrelid = t AND attname = '{column}' AND NOT attisdropped;
+    IF typ IS NULL THEN
+        EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN {column} {type}', t);
+    ELSIF typ OPERATOR(pg_catalog.<>) '{type}'::regtype THEN
+        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN {column} TYPE {type} USING {column}::{type}', t);
+    END IF;
+{then}END
+$step$;
