@@ -254,3 +254,63 @@ fn command_name(command: &Command) -> &'static str {
         Command::PrintTarget => "print-target",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// docs/design.md's "Map of the source" names every source file, so a file added or moved
+    /// without saying what it owns fails here. A file counts as named when its path is in the
+    /// map, or its directory is and its name is too (`keywords.rs`, `{install,status}.rs`);
+    /// a directory's mod.rs and a module's tests.rs need only the directory.
+    #[test]
+    fn the_map_of_the_source_names_every_file() {
+        let design = include_str!("../docs/design.md");
+        let map = design
+            .split("## Map of the source")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("docs/design.md has a section \"Map of the source\"");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        rust_files(&root.join("src"), &mut files);
+        let missing: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(root)
+                    .expect("under the crate")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|path| {
+                let (dir, name) = path.rsplit_once('/').expect("src/...");
+                let stem = name.trim_end_matches(".rs");
+                let dir_named = map.contains(&format!("`{dir}/"));
+                let named = map.contains(&format!("`{path}`"))
+                    || (dir_named
+                        && (map.contains(&format!("`{name}`"))
+                            || map.contains(&format!("{{{stem},"))
+                            || map.contains(&format!(",{stem},"))
+                            || map.contains(&format!(",{stem}}}"))
+                            || name == "mod.rs"))
+                    || name == "tests.rs";
+                !named
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "docs/design.md, \"Map of the source\", does not name: {missing:?}"
+        );
+    }
+}
