@@ -137,7 +137,7 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
     let mut client = settings.connect()?;
     progress.set("running the checks");
     // Before any other statement: nothing another role configured may shape what follows.
-    let facts = db::session::pin(&mut client)?;
+    let facts = db::session::pin(&mut client, settings.options_set_role())?;
     if matches!(
         cli.command,
         Command::Install(_) | Command::SetPassword(_) | Command::Uninstall(_)

@@ -660,3 +660,65 @@ fn an_untrusted_pgtap_without_files_for_a_private_copy_is_refused() {
         "{status}"
     );
 }
+
+/// A `role` set on the database by its owner (`ALTER DATABASE ... SET role`, the owner's right)
+/// makes every new session there act as that role, a superuser's included. The tool drops it
+/// and acts as its login: install and verify give the superuser's verdict and what install
+/// creates is owned as the contract says. A role the client asks for itself (PGOPTIONS
+/// `-c role=...`) is the operator's choice and is honoured.
+#[test]
+fn a_role_set_on_the_database_does_not_become_the_tools() {
+    let s = Store::new("planted_role");
+    let db = s.db.name().to_string();
+    let dbo = format!("{db}_dbo");
+    let su = format!("{db}_su");
+    s.sql(&format!(
+        "CREATE ROLE {dbo} LOGIN PASSWORD 'dbo-pw';
+         CREATE ROLE {su} LOGIN SUPERUSER PASSWORD 'su-pw';
+         ALTER DATABASE {db} OWNER TO {dbo}"
+    ));
+    s.db.client_as(&dbo, "dbo-pw")
+        .expect("the database owner logs in")
+        .batch_execute(&format!("ALTER DATABASE {db} SET role = {dbo}"))
+        .expect("the owner may set it");
+    // The control: a superuser's new session there acts as the owner.
+    let acting = |c: &mut postgres::Client| -> String {
+        c.query_one("SELECT current_user::text", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(acting(&mut s.db.client_as(&su, "su-pw").unwrap()), dbo);
+
+    let as_su = |args: &[&str], env: &[(&str, &str)]| cli_as(&s, &su, "su-pw", args, env);
+    as_su(&["install"], &[]).assert_code(0);
+    let verified = as_su(&["verify"], &[]);
+    verified.assert_code(0);
+    assert!(
+        verified
+            .stdout
+            .contains(&format!("All {CHECKS} checks pass")),
+        "{verified}"
+    );
+    let owner: String =
+        s.db.client_as(&su, "su-pw")
+            .unwrap()
+            .query_one(
+                "SELECT n.nspowner::regrole::text FROM pg_namespace n WHERE n.nspname = $1",
+                &[&s.schema],
+            )
+            .unwrap()
+            .get(0);
+    assert_eq!(owner, format!("{}_owner", s.schema));
+
+    // Asked for by the client: honoured, so verify runs as the owner, who may not read the
+    // store, and says so.
+    let options = format!("-c role={dbo}");
+    let r = as_su(&["verify"], &[("PGOPTIONS", options.as_str())]);
+    r.assert_code(4);
+    assert!(
+        r.stderr
+            .contains(&format!("the connected role {dbo} lacks USAGE on schema")),
+        "{r}"
+    );
+    as_su(&["uninstall", "--yes"], &[]).assert_code(0);
+}

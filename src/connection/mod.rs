@@ -112,6 +112,12 @@ impl Settings {
         self.open(user, Some(password))
     }
 
+    /// Whether the connection's options (`options=`, PGOPTIONS) set `role` themselves, as
+    /// `-c role=NAME`, `-crole=NAME` or `--role=NAME`.
+    pub fn options_set_role(&self) -> bool {
+        options_set_role(self.params.options.as_deref().unwrap_or_default())
+    }
+
     /// The target as a URL without the password, e.g. `postgres://bob@db:5432/app`; safe
     /// for any message or log.
     pub fn redacted(&self) -> String {
@@ -307,5 +313,37 @@ mod tests {
         assert_eq!(encode("a b@c/d", false), "a%20b%40c%2Fd");
         assert_eq!(encode("/var/run", true), "/var/run");
         assert_eq!(encode("é", false), "%C3%A9");
+    }
+}
+
+fn options_set_role(options: &str) -> bool {
+    let words: Vec<&str> = options.split_whitespace().collect();
+    words.iter().enumerate().any(|(i, w)| {
+        w.starts_with("-crole=")
+            || w.starts_with("--role=")
+            || (*w == "-c" && words.get(i + 1).is_some_and(|n| n.starts_with("role=")))
+    })
+}
+
+#[cfg(test)]
+mod role_option_tests {
+    #[test]
+    fn a_role_in_the_options_is_recognized_in_each_spelling() {
+        for yes in [
+            "-c role=app",
+            "-crole=app",
+            "--role=app",
+            "-c search_path=x -c role=a",
+        ] {
+            assert!(super::options_set_role(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "-c search_path=role",
+            "-c rolex=1",
+            "-c application_name=role=x",
+        ] {
+            assert!(!super::options_set_role(no), "{no}");
+        }
     }
 }

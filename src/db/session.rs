@@ -9,6 +9,7 @@ use postgres::Client;
 use crate::error::{Error, Result};
 
 const PIN_SQL: &str = include_str!("../../sql/tool/pin_session.sql");
+const RESET_ROLE_SQL: &str = include_str!("../../sql/tool/reset_role.sql");
 
 /// What the pinned session found out about the server and the connected role.
 #[derive(Debug, Clone)]
@@ -56,7 +57,16 @@ impl Facts {
 /// session_replication_role is not `origin` and the connected role may not change it: with
 /// `replica`, ordinary triggers do not fire, so the store's expiry trigger would not run in
 /// the checks and the verdict could not be trusted.
-pub fn pin(client: &mut Client) -> Result<Facts> {
+///
+/// `client_role`: the connection's options set `role` themselves (PGOPTIONS), so the role in
+/// effect is the operator's choice; otherwise any role a database or role setting imposed is
+/// dropped first (sql/tool/reset_role.sql).
+pub fn pin(client: &mut Client, client_role: bool) -> Result<Facts> {
+    if !client_role {
+        client
+            .simple_query(RESET_ROLE_SQL)
+            .map_err(|e| Error::from_db("acting as the login role", &e))?;
+    }
     let messages = client
         .simple_query(PIN_SQL)
         .map_err(|e| Error::from_db("pinning the session's settings", &e))?;
