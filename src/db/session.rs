@@ -62,13 +62,14 @@ impl Facts {
 /// effect is the operator's choice; otherwise any role a database or role setting imposed is
 /// dropped first (sql/tool/reset_role.sql).
 pub fn pin(client: &mut Client, client_role: bool) -> Result<Facts> {
-    if !client_role {
-        client
-            .simple_query(RESET_ROLE_SQL)
-            .map_err(|e| Error::from_db("acting as the login role", &e))?;
-    }
+    // One round trip, one statement in the server's log, as before.
+    let sql = if client_role {
+        PIN_SQL.to_string()
+    } else {
+        format!("{RESET_ROLE_SQL}{PIN_SQL}")
+    };
     let messages = client
-        .simple_query(PIN_SQL)
+        .simple_query(&sql)
         .map_err(|e| Error::from_db("pinning the session's settings", &e))?;
     let row = messages.iter().find_map(|m| match m {
         postgres::SimpleQueryMessage::Row(r) => Some(r),
