@@ -722,3 +722,91 @@ fn a_role_set_on_the_database_does_not_become_the_tools() {
     );
     as_su(&["uninstall", "--yes"], &[]).assert_code(0);
 }
+
+/// Someone who holds the owner role (a drift `role.owner.members` reports, but only once it
+/// has happened) attaches code to the store's own tables: a CHECK constraint and an expression
+/// index on the session table, triggers on it and on install_history. The tool's own writes
+/// never run that code as the tool: the checks exercise a scratch table of the contract's
+/// shape (not a copy LIKE the live one, which would carry the constraint and the index), and
+/// install's history row and sweep's DELETE are written as the owner role.
+#[test]
+fn code_attached_to_the_stores_tables_never_runs_as_the_tool() {
+    let (s, attacker) = hostile("planted_attached");
+    s.cli(&["install"]).assert_code(0);
+    let owner = format!("{}_owner", s.schema);
+    s.sql(&format!("GRANT {owner} TO {attacker}"));
+    let attach = format!(
+        "SET ROLE {owner};
+         CREATE TRIGGER planted_del AFTER DELETE ON {schema}.session
+             FOR EACH ROW EXECUTE FUNCTION public.planted_trg();",
+        schema = s.schema
+    );
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        &format!(
+            "CREATE FUNCTION public.planted_check(t text) RETURNS boolean LANGUAGE plpgsql
+                 AS $f$ BEGIN {check} RETURN true; END $f$;
+             CREATE FUNCTION public.planted_index(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE
+                 AS $f$ BEGIN PERFORM pg_catalog.nextval('public.planted_hits'); RETURN t; END $f$;
+             CREATE FUNCTION public.planted_trg() RETURNS trigger LANGUAGE plpgsql
+                 AS $f$ BEGIN {trigger} RETURN NULL; END $f$;
+             SET ROLE {owner};
+             ALTER TABLE {schema}.session ADD CONSTRAINT planted CHECK (public.planted_check(sess_id));
+             CREATE INDEX planted_idx ON {schema}.session (public.planted_index(sess_data));
+             CREATE TRIGGER planted_hist AFTER INSERT ON {schema}.install_history
+                 FOR EACH ROW EXECUTE FUNCTION public.planted_trg();
+             {attach}",
+            check = payload("check"),
+            trigger = payload("trigger"),
+            schema = s.schema,
+        ),
+    );
+    // The control: a write by the superuser runs all of it as the superuser.
+    let before = hits(&s);
+    s.sql("INSERT INTO {schema}.session VALUES ('control', 'x', now() + interval '1 hour')");
+    s.sql("DELETE FROM {schema}.session WHERE sess_id = 'control'");
+    assert!(
+        hits(&s) >= before + 3,
+        "the control: check, index and trigger ran"
+    );
+    let superuser: String = s.db.query_strings("SELECT current_user")[0].clone();
+    assert_eq!(
+        log(&s),
+        [format!("{superuser}:check"), format!("{superuser}:trigger")],
+        "the control"
+    );
+    clear_log(&s);
+
+    // verify writes only its scratch table: nothing planted runs.
+    let before = hits(&s);
+    s.cli(&["verify"]).assert_code(1);
+    s.cli(&["status"]).assert_code(0);
+    assert_eq!(hits(&s), before, "planted code ran during verify or status");
+    assert_eq!(log(&s), Vec::<String>::new());
+
+    // install repairs (drops the foreign trigger on the session table) and writes its history
+    // row as the owner; sweep deletes as the owner.
+    s.cli(&["install"]).assert_code(0);
+    // install revoked the membership (role.owner.members); the attacker is given it again.
+    s.sql(&format!("GRANT {owner} TO {attacker}"));
+    sql_as(&s, &attacker, "attacker-pw", &attach);
+    s.sql("SELECT {schema}.set_session_data('old', 'x', now() - interval '1 hour')");
+    s.sql("ALTER TABLE {schema}.session DISABLE TRIGGER delete_expired_trig");
+    s.sql("INSERT INTO {schema}.session VALUES ('old2', 'x', now() - interval '1 hour')");
+    s.sql("ALTER TABLE {schema}.session ENABLE TRIGGER delete_expired_trig");
+    clear_log(&s);
+    let swept = s.cli(&["sweep"]);
+    swept.assert_code(0);
+    assert!(swept.stdout.contains("Swept 1 expired session"), "{swept}");
+    let log = log(&s);
+    assert!(
+        !log.is_empty(),
+        "sweep's DELETE fired the planted trigger (as the owner)"
+    );
+    assert!(
+        log.iter().all(|l| l.starts_with(&format!("{owner}:"))),
+        "planted code ran as someone other than the owner role: {log:?}"
+    );
+}

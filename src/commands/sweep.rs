@@ -26,13 +26,15 @@ pub fn sweep(client: &mut Client, names: &Names, lock_timeout: Duration) -> Resu
     let start = Instant::now();
     let mut tx = db::begin(client)?;
     db::set_lock_timeout(&mut tx, lock_timeout)?;
-    let deleted = tx.execute(sql.as_str(), &[]).map_err(|e| {
-        match Error::from_db(&format!("sweeping {}.session", names.schema), &e) {
-            Error::LockTimeout(m) => Error::LockTimeout(format!(
-                "{m}; an application transaction held an expired row longer than --lock-timeout; nothing was deleted: run again"
-            )),
-            other => other,
-        }
+    let deleted = db::as_owner(&mut tx, &names.owner, |tx| {
+        tx.execute(sql.as_str(), &[]).map_err(|e| {
+            match Error::from_db(&format!("sweeping {}.session", names.schema), &e) {
+                Error::LockTimeout(m) => Error::LockTimeout(format!(
+                    "{m}; an application transaction held an expired row longer than --lock-timeout; nothing was deleted: run again"
+                )),
+                other => other,
+            }
+        })
     })?;
     db::commit(tx, "committing the sweep")?;
     Ok(Swept {

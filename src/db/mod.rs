@@ -55,6 +55,25 @@ pub fn query_one(
         .map_err(|e| Error::from_db(what, &e))
 }
 
+/// Runs `write` as the store's owner role (sql/tool/as_owner.sql says why), then acts as the
+/// login again.
+pub fn as_owner<T>(
+    tx: &mut Transaction,
+    owner: &str,
+    write: impl FnOnce(&mut Transaction) -> Result<T>,
+) -> Result<T> {
+    let sql = template::render(
+        include_str!("../../sql/tool/as_owner.sql"),
+        &[("owner", owner)],
+    )?;
+    tx.batch_execute(&sql)
+        .map_err(|e| Error::from_db("acting as the store's owner role", &e))?;
+    let result = write(tx)?;
+    tx.batch_execute(include_str!("../../sql/tool/as_login.sql"))
+        .map_err(|e| Error::from_db("acting as the login role again", &e))?;
+    Ok(result)
+}
+
 /// How long each later statement of the transaction may wait for a lock (at least 1ms: 0 would
 /// mean forever).
 pub fn set_lock_timeout(tx: &mut impl GenericClient, timeout: Duration) -> Result<()> {

@@ -256,11 +256,13 @@ fn record_history(
     )?;
     let failing: Vec<&str> = before.failing().iter().map(|c| c.name.as_str()).collect();
     let steps: Vec<&str> = applied.iter().map(|s| s.name).collect();
-    tx.execute(
-        sql.as_str(),
-        &[&env!("CARGO_PKG_VERSION"), &failing, &steps],
-    )
-    .map_err(|e| Error::from_db("recording the install in install_history", &e))?;
+    db::as_owner(tx, &names.owner, |tx| {
+        tx.execute(
+            sql.as_str(),
+            &[&env!("CARGO_PKG_VERSION"), &failing, &steps],
+        )
+        .map_err(|e| Error::from_db("recording the install in install_history", &e))
+    })?;
     Ok(())
 }
 
