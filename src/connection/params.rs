@@ -334,9 +334,11 @@ pub fn resolve(
 /// libpq's host, hostaddr and port lists: one port for all hosts or one per host, a hostaddr
 /// per host when given, empty entries meaning the default.
 fn host_list(m: &Merged) -> Result<Vec<HostSpec>> {
+    // libpq splits host, hostaddr and port lists without trimming; a port is then read as a
+    // number, which allows blanks around it (see the port parsing below).
     let split = |key: &str| -> Vec<String> {
         m.get(key)
-            .map(|(v, _)| v.split(',').map(|s| s.trim().to_string()).collect())
+            .map(|(v, _)| v.split(',').map(str::to_string).collect())
             .unwrap_or_default()
     };
     let hosts = split("host");
@@ -368,7 +370,7 @@ fn host_list(m: &Merged) -> Result<Vec<HostSpec>> {
                 .map(String::as_str)
             {
                 None | Some("") => DEFAULT_PORT,
-                Some(v) => match v.parse::<u16>() {
+                Some(v) => match v.trim().parse::<u16>() {
                     Ok(p) if p != 0 => p,
                     _ => {
                         return Err(invalid(
@@ -464,11 +466,12 @@ fn tls_params(m: &Merged) -> Result<TlsParams> {
     let version = |key: &str| -> Result<Option<SslVersion>> {
         match m.get(key) {
             None => Ok(None),
-            Some((v, src)) => Ok(Some(match v {
-                "TLSv1" => SslVersion::TLS1,
-                "TLSv1.1" => SslVersion::TLS1_1,
-                "TLSv1.2" => SslVersion::TLS1_2,
-                "TLSv1.3" => SslVersion::TLS1_3,
+            // libpq compares the names without regard to case.
+            Some((v, src)) => Ok(Some(match v.to_ascii_lowercase().as_str() {
+                "tlsv1" => SslVersion::TLS1,
+                "tlsv1.1" => SslVersion::TLS1_1,
+                "tlsv1.2" => SslVersion::TLS1_2,
+                "tlsv1.3" => SslVersion::TLS1_3,
                 _ => {
                     return Err(invalid(
                         key,
@@ -483,7 +486,7 @@ fn tls_params(m: &Merged) -> Result<TlsParams> {
     let order = |v: Option<&str>| {
         ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
             .iter()
-            .position(|x| Some(*x) == v)
+            .position(|x| v.is_some_and(|v| v.eq_ignore_ascii_case(x)))
     };
     // libpq checks the range with its default minimum, TLSv1.2, when none is given.
     let (min_s, max_s) = (

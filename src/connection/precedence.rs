@@ -62,7 +62,7 @@ pub fn merge(
         .map(|(v, _)| v.to_string())
         .or_else(|| env("PGSERVICE"));
     if let Some(name) = service {
-        let servicefile = m.get("servicefile").map(|(v, _)| v.to_string());
+        let servicefile = m.raw("servicefile").map(|(v, _)| v.to_string());
         let files = service::files(servicefile.as_deref(), env, defaults.home.as_deref());
         let read = |p: &Path| (defaults.read_file)(p);
         let (file, settings) = service::lookup(&name, &files, &read)?;

@@ -95,14 +95,15 @@ pub fn plan(p: &TlsParams, home: Option<&Path>, exists: &dyn Fn(&Path) -> bool) 
     } else {
         p.sslmode
     };
-    if mode == SslModeSetting::Disable {
-        return Ok(TlsPlan::Off);
-    }
+    // Before the sslmode=disable return: libpq refuses system with every other mode, disable too.
     if system && mode != SslModeSetting::VerifyFull {
         return Err(Error::Usage(format!(
             "sslrootcert=system needs sslmode=verify-full (got sslmode={}), as in libpq; set sslmode=verify-full",
             mode.name()
         )));
+    }
+    if mode == SslModeSetting::Disable {
+        return Ok(TlsPlan::Off);
     }
 
     let dot_postgresql = home.map(|h| h.join(".postgresql"));
@@ -385,6 +386,18 @@ mod tests {
     }
 
     const HOME_ROOT: &str = "/home/u/.postgresql/root.crt";
+
+    #[test]
+    fn system_roots_refuse_sslmode_disable_too() {
+        let p = params(|p| {
+            mode(SslModeSetting::Disable)(p);
+            p.sslrootcert = Some("system".into());
+        });
+        match run(&p, &[]) {
+            Err(Error::Usage(m)) => assert!(m.contains("sslmode=disable"), "{m}"),
+            other => panic!("not refused: {}", other.is_ok()),
+        }
+    }
 
     #[test]
     fn disable_is_off() {

@@ -356,3 +356,24 @@ fn names_and_fallbacks() {
         Ok(_) => panic!("resolved without a user"),
     }
 }
+
+#[test]
+fn host_entries_are_taken_as_given_ports_may_have_blanks() {
+    // libpq's parse_comma_separated_list trims nothing: " b" is looked up as " b".
+    let p = params(Some("host='a, b' port='1, 2'"), &[]);
+    assert_eq!(p.hosts, [tcp("a", 1), tcp(" b", 2)]);
+}
+
+#[test]
+fn tls_protocol_versions_are_read_without_regard_to_case() {
+    let p = params(
+        Some("ssl_min_protocol_version=tlsv1.3 ssl_max_protocol_version=TLSV1.3"),
+        &[],
+    );
+    assert_eq!(p.tls.min_version, Some(openssl::ssl::SslVersion::TLS1_3));
+    let e = usage_error(
+        Some("ssl_min_protocol_version=tlsv1.3 ssl_max_protocol_version=tlsv1.2"),
+        &[],
+    );
+    assert!(e.contains("ssl_min_protocol_version"), "{e}");
+}
