@@ -239,6 +239,10 @@ pub fn validate(cli: &Cli) -> Result<(), crate::error::Error> {
             "uninstall",
             "uninstall reports in --format human or json; tap, junit and github are for checks (verify, install, status)",
         ),
+        Command::Sweep(_) if matches!(cli.format, Format::Tap | Format::Junit | Format::Github) => usage(
+            "sweep",
+            "sweep reports in --format human or json; tap, junit and github are for checks (verify, install, status)",
+        ),
         Command::Install(args)
             if args.password.check_login
                 && !(args.password.password_prompt

@@ -140,7 +140,7 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
     let facts = db::session::pin(&mut client, settings.options_set_role())?;
     if matches!(
         cli.command,
-        Command::Install(_) | Command::SetPassword(_) | Command::Uninstall(_)
+        Command::Install(_) | Command::SetPassword(_) | Command::Uninstall(_) | Command::Sweep(_)
     ) {
         facts.refuse_writes(command_name(&cli.command))?;
     }

@@ -33,7 +33,7 @@ pub fn verify(
     let server = checks::server(client)?;
     let mut tx = db::begin(client)?;
     if facts.read_only {
-        tx.batch_execute("SET TRANSACTION READ WRITE")
+        tx.batch_execute(include_str!("../../sql/tool/read_write.sql"))
             .map_err(|e| Error::from_db("declaring the rolled-back transaction read write", &e))?;
     }
     db::set_lock_timeout(&mut tx, lock_timeout)?;

@@ -502,7 +502,7 @@ pub(super) fn checks_of(functions: &[&Function]) -> Vec<Check> {
 }
 
 /// A text[] literal of these elements, each quoted and escaped as array input wants it.
-fn text_array<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn text_array<S: AsRef<str>>(items: &[S]) -> String {
     let quoted: Vec<String> = items
         .iter()
         .map(|s| {

@@ -122,17 +122,14 @@ pub fn checks() -> Vec<Check> {
                         &["citus.functions"],
                     );
                     d.description = d.description.replace("{function}", f);
-                    let args: Vec<String> = FUNCTIONS
+                    let args = FUNCTIONS
                         .iter()
                         .find(|x| x.name == *f)
                         .map(|x| x.arg_types())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|t| format!("\"{t}\""))
-                        .collect();
+                        .unwrap_or_default();
                     d.vars = vec![
                         ("function", f.to_string()),
-                        ("args", format!("{{{}}}", args.join(","))),
+                        ("args", super::catalog::text_array(&args)),
                     ];
                     out.push(d);
                 }
