@@ -435,6 +435,7 @@ fn github_annotations_name_each_failing_check() {
     assert!(!r.stdout.contains("::error"), "{r}");
     assert!(summary(&r).contains(": committed; 0 of "), "{r}");
     assert!(summary(&r).ends_with("step(s)"), "{r}");
+    cli(&fail, "gf", &["verify"]).assert_code(0);
 
     let mut cmd = bin();
     cmd.args(["--schema", "Bad", "verify", "--format", "github"]);

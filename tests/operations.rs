@@ -397,7 +397,12 @@ fn uninstall_polls_for_its_lock_and_never_stalls_the_applications_reads() {
             "nothing was changed",
         ],
     );
-    assert!(took < Duration::from_secs(5), "{took:?}\n{run}");
+    // It kept trying for its whole budget (a single NOWAIT try would end at once), and gave
+    // up soon after.
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(5),
+        "{took:?}\n{run}"
+    );
     for read in reads {
         assert!(read < Duration::from_millis(300), "a read waited {read:?}");
     }
@@ -587,13 +592,20 @@ fn verify_of_one_store_does_not_wait_for_an_install_of_another_in_the_same_datab
     tx.batch_execute(&store.render("SELECT count(*) FROM {schema}.session"))
         .unwrap();
     let (install, verify) = std::thread::scope(|s| {
-        let install =
-            s.spawn(|| store.cli(&["install", "--lock-timeout", "4s", "--lock-retries", "0"]));
+        let install = s.spawn(|| {
+            timed(|| store.cli(&["install", "--lock-timeout", "4s", "--lock-retries", "0"]))
+        });
         std::thread::sleep(Duration::from_millis(1500));
         let verify = timed(|| run_other(&["verify"]));
         (install.join().unwrap(), verify)
     });
     let (verify, took) = verify;
+    let (install, install_took) = install;
+    // The install was still waiting for its lock while verify ran (1.5 s in, 2 s at most).
+    assert!(
+        install_took >= Duration::from_millis(3900),
+        "the install gave up after {install_took:?}, before verify was done\n{install}"
+    );
     verify.assert_code(0);
     assert!(
         took < Duration::from_millis(2000),

@@ -62,6 +62,10 @@ pub fn as_owner<T>(
     owner: &str,
     write: impl FnOnce(&mut Transaction) -> Result<T>,
 ) -> Result<T> {
+    let before: String = tx
+        .query_one(include_str!("../../sql/tool/role_before.sql"), &[])
+        .map_err(|e| Error::from_db("reading the role the session acts as", &e))?
+        .get(0);
     let sql = template::render(
         include_str!("../../sql/tool/as_owner.sql"),
         &[("owner", owner)],
@@ -69,7 +73,11 @@ pub fn as_owner<T>(
     tx.batch_execute(&sql)
         .map_err(|e| Error::from_db("acting as the store's owner role", &e))?;
     let result = write(tx)?;
-    tx.batch_execute(include_str!("../../sql/tool/as_login.sql"))
+    let back = template::render(
+        include_str!("../../sql/tool/as_login.sql"),
+        &[("role_before", &before)],
+    )?;
+    tx.batch_execute(&back)
         .map_err(|e| Error::from_db("acting as the login role again", &e))?;
     Ok(result)
 }
