@@ -105,6 +105,20 @@ fn body(step_file: &str) -> &str {
     &step_file[start..start + len]
 }
 
+/// The statement connect-pg 1.1.5's correct_web() runs to create valid_sessions(), taken from
+/// the vendored release, with the function and its result type in the test's schema.
+fn legacy_valid_sessions() -> String {
+    let release = include_str!("vendor/connect-pg-1.1.5/session_install.sql");
+    let start = release
+        .find("create or replace function web.valid_sessions()")
+        .expect("connect-pg 1.1.5 creates valid_sessions()");
+    let end = "set search_path = web, pg_temp;";
+    let len = release[start..].find(end).expect("its definition ends") + end.len();
+    release[start..start + len]
+        .replacen("web.valid_sessions()", "{schema}.valid_sessions()", 1)
+        .replacen("setof web.session", "setof {schema}.session", 1)
+}
+
 macro_rules! drift_cases {
     ($( $(#[$doc:meta])* $name:ident: $sql:expr => [$($check:expr),* $(,)?] $then:ident; )*) => {
         $(
@@ -223,15 +237,7 @@ drift_cases! {
             LANGUAGE sql SECURITY DEFINER AS $$ SELECT sess_id FROM {schema}.session $$"
         => ["absent.all_session_ids", "grant.functions"] Repaired;
     /// connect-pg 1.1.x's valid_sessions(), byte for byte as its correct_web() creates it.
-    valid_sessions_added: "create or replace function {schema}.valid_sessions()
-		returns setof {schema}.session as $$
-			begin
-				return query select * from web.session
-					where expiration > now() 
-						or expiration is null;
-			end;
-		$$ language plpgsql security definer
-		set search_path = web, pg_temp;"
+    valid_sessions_added: legacy_valid_sessions()
         => ["legacy.valid_sessions", "grant.functions"] Repaired;
     /// A function of someone's own in the schema: PUBLIC (so the application role) may run it.
     own_function_executable_by_public: "CREATE FUNCTION {schema}.helper() RETURNS int LANGUAGE sql AS 'SELECT 1'"

@@ -1,6 +1,6 @@
 //! Issue 3: adopting legacy databases. A 1.1.x database is built exactly as connect-pg 1.1.5's
 //! users built it (its published `session_install.sql`, pgTAP in public, `SELECT correct_web()`
-//! as a superuser; tests/fixtures/connect-pg-1.1.5), a 1.0.x one from the layout in
+//! as a superuser; tests/vendor/connect-pg-1.1.5), a 1.0.x one from the layout in
 //! tests/fixtures/connect-pg-1.0.x; each is loaded with 100 000 sessions and must converge in
 //! place with every live session intact, leftovers in public untouched, and `--dry-run`
 //! changing nothing. Both layouts use the fixed names `web` and `nodepg`, which are
@@ -29,7 +29,7 @@ pub(crate) fn sorted(names: &[&str]) -> Vec<String> {
 
 /// connect-pg 1.1.5's own install, as its README told users to run it.
 fn build_legacy_11x(db: &TestDb) {
-    let install_sql = include_str!("fixtures/connect-pg-1.1.5/session_install.sql");
+    let install_sql = include_str!("vendor/connect-pg-1.1.5/session_install.sql");
     let mut c = db.client();
     c.batch_execute("CREATE EXTENSION pgtap")
         .expect("pgTAP into public, as connect-pg 1.1.x required");
@@ -536,7 +536,7 @@ fn the_documented_rollback_from_11x_restores_the_legacy_setup() {
 }
 
 /// A store installed by connect-pg-admin 0.1.0, whose function bodies held their comments
-/// (tests/fixtures/connect-pg-admin-0.1.0): the body hashes changed with this version, so the
+/// (tests/vendor/connect-pg-admin-0.1.0): the body hashes changed with this version, so the
 /// first install replaces exactly the six functions, once, with their sessions and grants
 /// untouched, and the next install finds nothing to do (docs/upgrade.md).
 #[test]
@@ -544,7 +544,7 @@ fn a_store_of_the_previous_version_has_its_functions_replaced_once() {
     let s = crate::support::Store::new("previous_version").installed();
     s.sql("SELECT {schema}.set_session_data('live', 'data', now() + interval '1 hour')");
     s.sql(include_str!(
-        "fixtures/connect-pg-admin-0.1.0/functions.sql"
+        "vendor/connect-pg-admin-0.1.0/functions.sql"
     ));
     // The four whose bodies held comments; clear_sessions and destroy_session had none.
     let changed = [
