@@ -255,6 +255,17 @@ fn command_name(command: &Command) -> &'static str {
     }
 }
 
+/// The text of a document between `begin` and the next `end` after it: the docs tests read
+/// the tables and sections they hold the code to this way.
+#[cfg(test)]
+pub(crate) fn doc_section<'a>(doc: &'a str, begin: &str, end: &str) -> &'a str {
+    let rest = doc
+        .split_once(begin)
+        .unwrap_or_else(|| panic!("the document has no {begin:?}"))
+        .1;
+    rest.split(end).next().unwrap_or(rest)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
@@ -277,11 +288,7 @@ mod tests {
     #[test]
     fn the_map_of_the_source_names_every_file() {
         let design = include_str!("../docs/design.md");
-        let map = design
-            .split("## Map of the source")
-            .nth(1)
-            .and_then(|rest| rest.split("\n## ").next())
-            .expect("docs/design.md has a section \"Map of the source\"");
+        let map = crate::doc_section(design, "## Map of the source", "\n## ");
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
         rust_files(&root.join("src"), &mut files);

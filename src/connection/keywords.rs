@@ -181,25 +181,22 @@ mod tests {
     /// The rows of docs/connection.md's table: keyword, variable, handling.
     fn doc_rows() -> Vec<(String, String, String)> {
         let doc = include_str!("../../docs/connection.md");
-        let table = doc
-            .split("<!-- keyword table: begin -->")
-            .nth(1)
-            .and_then(|t| t.split("<!-- keyword table: end -->").next())
-            .expect("docs/connection.md has the keyword table markers");
-        table
-            .lines()
-            .filter(|l| {
-                l.starts_with("| ") && !l.starts_with("| keyword") && !l.starts_with("| ---")
-            })
-            .map(|l| {
-                let cells: Vec<String> = l
-                    .trim_matches('|')
-                    .split('|')
-                    .map(|c| c.trim().trim_matches('`').to_string())
-                    .collect();
-                (cells[0].clone(), cells[1].clone(), cells[2].clone())
-            })
-            .collect()
+        crate::doc_section(
+            doc,
+            "<!-- keyword table: begin -->",
+            "<!-- keyword table: end -->",
+        )
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| keyword") && !l.starts_with("| ---"))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect();
+            (cells[0].clone(), cells[1].clone(), cells[2].clone())
+        })
+        .collect()
     }
 
     #[test]

@@ -21,6 +21,13 @@ macro_rules! check_sql {
     };
 }
 
+/// A check of its own file, pgtap/<name>.sql: the name is written once.
+macro_rules! check_file {
+    ($name:literal, $repairs:expr) => {
+        check($name, check_sql!($name), $repairs)
+    };
+}
+
 /// A step of its own file, sql/steps/<name>.sql.
 macro_rules! step_file {
     ($name:literal) => {
@@ -46,7 +53,7 @@ macro_rules! column_step {
     };
 }
 
-pub(super) use {check_sql, step_file, step_sql};
+pub(super) use {check_file, check_sql, step_file, step_sql};
 
 const COLUMN_STEP_SQL: &str = include_str!("../../sql/tool/column_step.sql");
 
@@ -342,69 +349,29 @@ pub fn checks() -> Vec<Check> {
 /// The checks, with the per-function ones for `functions`.
 pub(super) fn checks_of(functions: &[&Function]) -> Vec<Check> {
     let mut all = vec![
-        check("role.owner", check_sql!("role.owner"), &["role.owner"]),
-        check(
-            "role.owner.members",
-            check_sql!("role.owner.members"),
-            &["role.owner.members"],
-        ),
-        check("role.app", check_sql!("role.app"), &["role.app"]),
-        check(
-            "role.app.password",
-            check_sql!("role.app.password"),
-            &["role.app.password"],
-        ),
+        check_file!("role.owner", &["role.owner"]),
+        check_file!("role.owner.members", &["role.owner.members"]),
+        check_file!("role.app", &["role.app"]),
+        check_file!("role.app.password", &["role.app.password"]),
         // Whether the role may log in until a date is the operator's decision: install
         // reports it, set-password --valid-until changes it.
-        check(
-            "role.app.valid_until",
-            check_sql!("role.app.valid_until"),
-            &[],
-        ),
-        check(
-            "database.connect",
-            check_sql!("database.connect"),
-            &["database.connect"],
-        ),
-        check("schema", check_sql!("schema"), &["schema"]),
-        check("schema.owner", check_sql!("schema.owner"), &["schema"]),
-        check("table", check_sql!("table"), &["table"]),
-        check(
-            "column.sess_id",
-            check_sql!("column.sess_id"),
-            &["column.sess_id"],
-        ),
-        check(
-            "column.sess_data",
-            check_sql!("column.sess_data"),
-            &["column.sess_data"],
-        ),
-        check(
-            "column.expiration",
-            check_sql!("column.expiration"),
-            &["column.expiration"],
-        ),
-        check(
-            "column.expiration.default",
-            check_sql!("column.expiration.default"),
-            &["column.expiration"],
-        ),
-        check("primary_key", check_sql!("primary_key"), &["primary_key"]),
-        check("expire_idx", check_sql!("expire_idx"), &["expire_idx"]),
-        check("table.owner", check_sql!("table.owner"), &["table.owner"]),
-        check("table.rls", check_sql!("table.rls"), &["table.attached"]),
-        check(
-            "table.rules",
-            check_sql!("table.rules"),
-            &["table.attached"],
-        ),
-        check(
-            "table.triggers",
-            check_sql!("table.triggers"),
-            &["table.attached"],
-        ),
+        check_file!("role.app.valid_until", &[]),
+        check_file!("database.connect", &["database.connect"]),
+        check_file!("schema", &["schema"]),
+        check_file!("schema.owner", &["schema"]),
+        check_file!("table", &["table"]),
+        check_file!("column.sess_id", &["column.sess_id"]),
+        check_file!("column.sess_data", &["column.sess_data"]),
+        check_file!("column.expiration", &["column.expiration"]),
+        check_file!("column.expiration.default", &["column.expiration"]),
+        check_file!("primary_key", &["primary_key"]),
+        check_file!("expire_idx", &["expire_idx"]),
+        check_file!("table.owner", &["table.owner"]),
+        check_file!("table.rls", &["table.attached"]),
+        check_file!("table.rules", &["table.attached"]),
+        check_file!("table.triggers", &["table.attached"]),
         // A publication is someone's replication setup: install reports it, never drops it.
-        check("table.publications", check_sql!("table.publications"), &[]),
+        check_file!("table.publications", &[]),
     ];
     const PER_FUNCTION: &[(&str, &str)] = &[
         ("", check_sql!("function")),
@@ -432,71 +399,36 @@ pub(super) fn checks_of(functions: &[&Function]) -> Vec<Check> {
         }
     }
     all.extend([
-        check("trigger", check_sql!("trigger"), &["trigger"]),
-        check(
-            "absent.all_session_ids",
-            check_sql!("absent.all_session_ids"),
-            &["drop.all_session_ids"],
-        ),
-        check(
-            "legacy.valid_sessions",
-            check_sql!("legacy.valid_sessions"),
-            &["legacy.valid_sessions"],
-        ),
-        check("history", check_sql!("history"), &["history"]),
-        check("grant.schema", check_sql!("grant.schema"), &["grants"]),
-        check("grant.table", check_sql!("grant.table"), &["grants"]),
-        check(
-            "grant.functions",
-            check_sql!("grant.functions"),
-            &["grants"],
-        ),
-        check(
-            "grant.membership",
-            check_sql!("grant.membership"),
-            &["role.owner.members", "grants"],
-        ),
-        check(
+        check_file!("trigger", &["trigger"]),
+        check_file!("absent.all_session_ids", &["drop.all_session_ids"]),
+        check_file!("legacy.valid_sessions", &["legacy.valid_sessions"]),
+        check_file!("history", &["history"]),
+        check_file!("grant.schema", &["grants"]),
+        check_file!("grant.table", &["grants"]),
+        check_file!("grant.functions", &["grants"]),
+        check_file!("grant.membership", &["role.owner.members", "grants"]),
+        check_file!(
             "behaviour.set_get",
-            check_sql!("behaviour.set_get"),
-            &["function.set_session_data", "function.get_session_data"],
+            &["function.set_session_data", "function.get_session_data"]
         ),
-        check(
-            "behaviour.update",
-            check_sql!("behaviour.update"),
-            &["function.set_session_data"],
-        ),
-        check(
+        check_file!("behaviour.update", &["function.set_session_data"]),
+        check_file!(
             "behaviour.expired",
-            check_sql!("behaviour.expired"),
             &[
                 "function.set_session_data",
                 "function.get_session_data",
                 "function.count_sessions",
                 "function.remove_expired",
-                "trigger",
-            ],
+                "trigger"
+            ]
         ),
-        check(
+        check_file!(
             "behaviour.null_expiration",
-            check_sql!("behaviour.null_expiration"),
-            &["function.get_session_data", "function.count_sessions"],
+            &["function.get_session_data", "function.count_sessions"]
         ),
-        check(
-            "behaviour.destroy",
-            check_sql!("behaviour.destroy"),
-            &["function.destroy_session"],
-        ),
-        check(
-            "behaviour.count",
-            check_sql!("behaviour.count"),
-            &["function.count_sessions"],
-        ),
-        check(
-            "behaviour.clear",
-            check_sql!("behaviour.clear"),
-            &["function.clear_sessions"],
-        ),
+        check_file!("behaviour.destroy", &["function.destroy_session"]),
+        check_file!("behaviour.count", &["function.count_sessions"]),
+        check_file!("behaviour.clear", &["function.clear_sessions"]),
     ]);
     all
 }

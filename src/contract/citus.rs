@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::contract::catalog::FUNCTIONS;
 use crate::contract::catalog::{
-    self, check, check_sql, checks_of, step_file, step_sql, Check, Function, Step,
+    self, check, check_file, check_sql, checks_of, step_file, step_sql, Check, Function, Step,
 };
 
 /// set_session_data on Citus: the single-node function's facts (FUNCTIONS[0]), its own step
@@ -99,22 +99,13 @@ pub fn checks() -> Vec<Check> {
     for mut c in checks_of(&functions()) {
         c.repairs = c.repairs.iter().filter_map(|r| replace(r)).collect();
         match c.name.as_str() {
-            "role.owner" => out.push(check(
+            "role.owner" => out.push(check_file!(
                 "citus.role.owner",
-                check_sql!("citus.role.owner"),
-                &["role.owner", "citus.role.owner"],
+                &["role.owner", "citus.role.owner"]
             )),
             "trigger" => {
-                out.push(check(
-                    "citus.trigger",
-                    check_sql!("citus.trigger"),
-                    &["citus.trigger"],
-                ));
-                out.push(check(
-                    "citus.table",
-                    check_sql!("citus.table"),
-                    &["citus.table"],
-                ));
+                out.push(check_file!("citus.trigger", &["citus.trigger"]));
+                out.push(check_file!("citus.table", &["citus.table"]));
                 for f in DISTRIBUTED {
                     let mut d = check(
                         &format!("citus.function.{f}"),

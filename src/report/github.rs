@@ -100,13 +100,7 @@ mod tests {
 
     #[test]
     fn one_error_per_failing_check_escaped_and_a_summary() {
-        let run = Run {
-            command: "verify",
-            target: "postgres://ci@db:5432/app".into(),
-            schema: "web".into(),
-            role: "nodepg".into(),
-            started: std::time::Instant::now(),
-        };
+        let run = Run::test("verify", "postgres://ci@db:5432/app");
         let checks = [
             check("table", true, None),
             check("function.get_session_data.body", false, None),
@@ -116,14 +110,7 @@ mod tests {
                 Some("only a superuser, can read it"),
             ),
         ];
-        let text = document(
-            &run,
-            &Report {
-                outcome: "fail",
-                checks: &checks,
-                ..Report::default()
-            },
-        );
+        let text = document(&run, &Report::failed(&checks));
         assert_eq!(
             text,
             "::error title=function.get_session_data.body::function.get_session_data.body holds, 100%25%0Ahave: a%0Awant: b\n\
@@ -135,11 +122,8 @@ mod tests {
     #[test]
     fn an_error_is_an_annotation_with_the_exit_code() {
         let run = Run {
-            command: "install",
-            target: String::new(),
             schema: "Bad".into(),
-            role: "nodepg".into(),
-            started: std::time::Instant::now(),
+            ..Run::test("install", "")
         };
         let text = document(
             &run,

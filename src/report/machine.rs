@@ -33,6 +33,18 @@ pub struct Report<'a> {
     pub extra: Option<(&'static str, serde_json::Value)>,
 }
 
+#[cfg(test)]
+impl<'a> Report<'a> {
+    /// The report of a run whose checks are `checks`, some of them failing.
+    pub(crate) fn failed(checks: &'a [CheckResult]) -> Report<'a> {
+        Report {
+            outcome: "fail",
+            checks,
+            ..Report::default()
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct JsonDoc<'a> {
     format_version: u32,
@@ -370,13 +382,7 @@ mod tests {
     use super::*;
 
     fn run() -> Run {
-        Run {
-            command: "verify",
-            target: "host=h <&\"'>".into(),
-            schema: "web".into(),
-            role: "nodepg".into(),
-            started: std::time::Instant::now(),
-        }
+        Run::test("verify", "host=h <&\"'>")
     }
 
     #[test]
@@ -389,14 +395,7 @@ mod tests {
             diagnostics: vec!["have: </failure>]]>\u{1}".into()],
             skipped: None,
         }];
-        let xml = junit(
-            &run,
-            &Report {
-                outcome: "fail",
-                checks: &checks,
-                ..Report::default()
-            },
-        );
+        let xml = junit(&run, &Report::failed(&checks));
         assert!(
             xml.contains(r#"message="x &lt; y &amp; &quot;z&quot;""#),
             "{xml}"

@@ -43,6 +43,20 @@ pub struct Run {
     pub started: Instant,
 }
 
+#[cfg(test)]
+impl Run {
+    /// A run of `command` against `target` with the default names, for the format tests.
+    pub(crate) fn test(command: &'static str, target: &str) -> Run {
+        Run {
+            command,
+            target: target.into(),
+            schema: "web".into(),
+            role: "nodepg".into(),
+            started: Instant::now(),
+        }
+    }
+}
+
 /// The run being reported on and how: every report of a run goes through its context.
 pub struct Context {
     pub run: Run,
