@@ -89,13 +89,6 @@ impl Error {
                     "{context}: permission denied ({msg}): the connected role lacks that privilege; connect as a superuser (docs/security.md, \"Privileges\")"
                 ));
             }
-            // A DROP that other objects still need (install drops nothing with CASCADE):
-            // the preflight names them first, this is the server's word for what it missed.
-            if *code == SqlState::DEPENDENT_OBJECTS_STILL_EXIST {
-                return Error::Refused(format!(
-                    "{context}: {msg}; install drops nothing that is not the store's: drop or change the objects that depend on it, then run install again; nothing was changed"
-                ));
-            }
             if *code == SqlState::LOCK_NOT_AVAILABLE {
                 return Error::LockTimeout(format!("{context}: {msg}"));
             }

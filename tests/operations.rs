@@ -97,6 +97,7 @@ fn refuse_writers(standby: &Standby, store: &Store) {
         vec!["set-password", "--generate"],
         vec!["uninstall", "--yes"],
         vec!["install", "--dry-run"],
+        vec!["sweep"],
     ] {
         let log_start = standby.server().log_len();
         let run = standby.cli(&store.db, &store.args(&args));
@@ -125,6 +126,31 @@ fn refuse_writers(standby: &Standby, store: &Store) {
     }
 }
 
+/// The entries of a server log (`log_line_prefix = '%m [%p] %q%u@%d '`, `log_statement = all`)
+/// written by sessions of database `db`, each with its continuation lines (a statement's later
+/// lines carry no prefix). The shared cluster's log holds every test's statements; a test's
+/// database is its own.
+fn log_entries_of(log: &str, db: &str) -> Vec<String> {
+    let starts_entry = |l: &str| {
+        l.len() > 5 && l[..4].bytes().all(|b| b.is_ascii_digit()) && l[4..].starts_with('-')
+    };
+    let mut entries: Vec<String> = Vec::new();
+    for line in log.lines() {
+        match entries.last_mut() {
+            Some(entry) if !starts_entry(line) => {
+                entry.push('\n');
+                entry.push_str(line);
+            }
+            _ => entries.push(line.to_string()),
+        }
+    }
+    let this_db = format!("@{db} ");
+    entries
+        .into_iter()
+        .filter(|e| e.lines().next().is_some_and(|l| l.contains(&this_db)))
+        .collect()
+}
+
 #[test]
 fn a_database_read_only_by_default_is_verified_and_the_writers_refuse() {
     let store = Store::new("ops_readonly").installed();
@@ -145,11 +171,14 @@ fn a_database_read_only_by_default_is_verified_and_the_writers_refuse() {
         "{status}"
     );
 
+    let cluster = store.db.cluster();
     for args in [
         vec!["install"],
         vec!["set-password", "--generate"],
         vec!["uninstall", "--yes"],
+        vec!["sweep"],
     ] {
+        let log_start = cluster.log_len();
         let run = store.cli(&args);
         run.assert_code(5);
         one_line_with(
@@ -158,6 +187,29 @@ fn a_database_read_only_by_default_is_verified_and_the_writers_refuse() {
                 &format!("{} refused, nothing was attempted", args[0]),
                 "default_transaction_read_only",
             ],
+        );
+        let ours = log_entries_of(&cluster.log_since(log_start), store.db.name());
+        let statements: Vec<&String> = ours
+            .iter()
+            .filter(|e| e.contains("LOG:  statement: ") || e.contains("LOG:  execute "))
+            .collect();
+        // The pinning statement (which reads transaction_read_only) is the only one the
+        // server saw, and nothing failed: a write tried and refused by the server would show.
+        assert_eq!(
+            statements.len(),
+            1,
+            "{args:?}: a statement after the pinning one was attempted\n{run}\n{}",
+            ours.join("\n")
+        );
+        assert!(
+            statements[0].contains("AS transaction_read_only"),
+            "{args:?}: the one statement is not the pinning\n{}",
+            ours.join("\n")
+        );
+        assert!(
+            !ours.iter().any(|e| e.contains("ERROR:  ")),
+            "{args:?}: the server reported an error\n{}",
+            ours.join("\n")
         );
     }
     assert_eq!(

@@ -10,7 +10,8 @@
 //! - nothing was lost: the planted objects, a live session and other owners' objects remain.
 //!
 //! The CASCADE case: an install that would have to drop a function other owners' views depend
-//! on refuses (exit 4), names them and their owner, and changes nothing.
+//! on refuses (exit 4), names them and their owner, and changes nothing; a drop that something
+//! the preflight does not look for depends on fails, and is the same refusal.
 
 use crate::support::{bin, run_with_stdin, Run, Store, CHECKS};
 
@@ -604,6 +605,40 @@ fn a_function_others_depend_on_is_never_dropped() {
         s.db.query_strings(&s.render("SELECT sess_data FROM {schema}.session")),
         ["data"]
     );
+}
+
+/// What the preflight does not look for still stops a drop: connect-pg 1.0.x's
+/// all_session_ids(), which install drops without CASCADE, with another owner's view on it.
+/// The step's DROP fails, and install refuses (exit 4) in one line saying so, and changes
+/// nothing; without the view it converges.
+#[test]
+fn a_drop_that_others_depend_on_fails_as_a_refusal() {
+    let s = Store::new("planted_dependent_drop").installed();
+    let alice = format!("{}_alice", s.db.name());
+    s.sql(&format!(
+        "CREATE ROLE {alice};
+         CREATE FUNCTION {{schema}}.all_session_ids() RETURNS SETOF text LANGUAGE sql
+             AS 'SELECT sess_id FROM {{schema}}.session';
+         CREATE VIEW public.session_ids AS SELECT * FROM {{schema}}.all_session_ids();
+         ALTER VIEW public.session_ids OWNER TO {alice};"
+    ));
+    let before = s.db.snapshot();
+    let r = s.cli(&["install"]);
+    r.assert_code(4);
+    assert_eq!(r.stderr.lines().count(), 1, "{r}");
+    for said in [
+        "step drop.all_session_ids: ",
+        "because other objects depend on it",
+        "install drops nothing that is not the store's",
+        "nothing was changed",
+    ] {
+        assert!(r.stderr.contains(said), "{said:?} not said\n{r}");
+    }
+    assert_eq!(s.db.snapshot(), before, "install changed something");
+
+    s.sql("DROP VIEW public.session_ids");
+    s.cli(&["install"]).assert_code(0);
+    s.cli(&["verify"]).assert_code(0);
 }
 
 /// An installed pgTAP that is not to be trusted, on a server without pgTAP's files for a

@@ -189,18 +189,24 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
     // only briefly (a catalog row another transaction is changing).
     let table_vars = [("schema", names.schema.as_str())];
     let lock = template::render(include_str!("../../sql/tool/lock_table.sql"), &table_vars)?;
-    if !db::poll_nowait(&mut tx, &lock, lock_timeout)? {
-        let held = apply::blockers(&mut tx, &table_vars)?;
-        return Err(Error::LockTimeout(format!(
-            "uninstall could not lock table {}.session within {}ms; {}; nothing was changed: run again when they finish, or raise --lock-timeout",
-            names.schema,
-            lock_timeout.as_millis(),
-            if held.is_empty() {
-                "the sessions holding it have finished since".to_string()
-            } else {
-                format!("held by {}", held.join("; "))
-            }
-        )));
+    match db::poll_nowait(&mut tx, lock_timeout, "taking the locks", |sp| {
+        sp.batch_execute(&lock)
+    })? {
+        db::Polled::Done(()) => {}
+        db::Polled::Failed(e) => return Err(Error::from_db("taking the locks", &e)),
+        db::Polled::Busy => {
+            let held = apply::blockers(&mut tx, &table_vars)?;
+            return Err(Error::LockTimeout(format!(
+                "uninstall could not lock table {}.session within {}ms; {}; nothing was changed: run again when they finish, or raise --lock-timeout",
+                names.schema,
+                lock_timeout.as_millis(),
+                if held.is_empty() {
+                    "the sessions holding it have finished since".to_string()
+                } else {
+                    format!("held by {}", held.join("; "))
+                }
+            )));
+        }
     }
     db::set_lock_timeout(&mut tx, apply::STATEMENT_LOCK_WAIT)?;
     let plan = inspect(&mut tx, names)?;

@@ -149,33 +149,61 @@ pub fn take_schema_lock(
         waiting,
     )
 }
-/// Runs `lock_sql` (a `LOCK ... NOWAIT`) in a savepoint, again and again with short pauses,
-/// until it succeeds (true) or `budget` is spent (false). The request never waits in the lock
-/// queue, where every read and write of the application would queue behind it.
-pub fn poll_nowait(tx: &mut Transaction, lock_sql: &str, budget: Duration) -> Result<bool> {
+
+/// The first pause between two tries of [`poll_nowait`]: short, so that a lock released at once
+/// is taken at once.
+const POLL_MIN: Duration = Duration::from_millis(10);
+/// The longest such pause: each pause doubles the one before, up to this.
+const POLL_MAX: Duration = Duration::from_millis(200);
+
+/// How [`poll_nowait`] ended.
+pub enum Polled<T> {
+    /// `attempt` succeeded; its savepoint is released.
+    Done(T),
+    /// A lock was still not available when the budget was spent; rolled back to the savepoint.
+    Busy,
+    /// `attempt` failed otherwise, for the caller to judge: rolled back to the savepoint, unless
+    /// the connection itself failed.
+    Failed(postgres::Error),
+}
+
+/// Runs `attempt` in a savepoint, and while a lock it needs is not available (a `LOCK ...
+/// NOWAIT`, or a statement that reached its short `lock_timeout`) rolls it back and runs it
+/// again after a short pause, until it succeeds or `budget` is spent: the request never waits
+/// in the lock queue, where every read and write of the application would queue behind it.
+/// `context` names what runs, for an error of the savepoint itself.
+pub fn poll_nowait<T>(
+    tx: &mut Transaction,
+    budget: Duration,
+    context: &str,
+    mut attempt: impl FnMut(&mut Transaction) -> std::result::Result<T, postgres::Error>,
+) -> Result<Polled<T>> {
     let deadline = Instant::now() + budget;
-    let mut pause = Duration::from_millis(10);
+    let mut pause = POLL_MIN;
     loop {
         let mut sp = tx
-            .savepoint("connect_pg_admin_lock")
-            .map_err(|e| Error::from_db("taking the locks", &e))?;
-        match sp.batch_execute(lock_sql) {
-            Ok(()) => {
-                sp.commit()
-                    .map_err(|e| Error::from_db("taking the locks", &e))?;
-                return Ok(true);
+            .savepoint("connect_pg_admin_step")
+            .map_err(|e| Error::from_db(context, &e))?;
+        let e = match attempt(&mut sp) {
+            Ok(done) => {
+                sp.commit().map_err(|e| Error::from_db(context, &e))?;
+                return Ok(Polled::Done(done));
             }
-            Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
-                sp.rollback()
-                    .map_err(|e| Error::from_db("taking the locks", &e))?;
-            }
-            Err(e) => return Err(Error::from_db("taking the locks", &e)),
+            Err(e) => e,
+        };
+        // Without a server error the connection failed: there is nothing left to roll back.
+        if e.as_db_error().is_none() {
+            return Ok(Polled::Failed(e));
+        }
+        sp.rollback().map_err(|e| Error::from_db(context, &e))?;
+        if e.code() != Some(&SqlState::LOCK_NOT_AVAILABLE) {
+            return Ok(Polled::Failed(e));
         }
         let now = Instant::now();
         if now >= deadline {
-            return Ok(false);
+            return Ok(Polled::Busy);
         }
         std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(200));
+        pause = (pause * 2).min(POLL_MAX);
     }
 }

@@ -15,8 +15,8 @@ use crate::commands::install::preflight;
 use crate::contract::catalog::{self, Flavour, Step};
 use crate::contract::checks::{self, Outcome, PgTap};
 use crate::contract::template;
-use crate::db;
-use crate::error::{Error, Result};
+use crate::db::{self, Polled};
+use crate::error::{one_line, Error, Result};
 use crate::names::Names;
 
 #[derive(Debug, Clone)]
@@ -293,13 +293,11 @@ fn take_install_lock(
 /// creating), since for as long as a lock request waits, later requests that conflict with it
 /// wait behind it.
 pub(crate) const STATEMENT_LOCK_WAIT: Duration = Duration::from_millis(50);
-/// Pauses between two tries of a step within one attempt: short at first, so a lock that is
-/// released at once is taken at once, then growing to this.
-/// How often a role step is retried after losing a race to another run (each retry waits a
-/// little longer); eight installs at once into one cluster need a few.
+/// How often a role step is retried after losing a race to another run; eight installs at
+/// once into one cluster need a few.
 const ROLE_RACE_RETRIES: u32 = 20;
-const POLL_MIN: Duration = Duration::from_millis(10);
-const POLL_MAX: Duration = Duration::from_millis(200);
+/// The pause before the first such retry; each later one waits this much longer.
+const ROLE_RACE_PAUSE: Duration = Duration::from_millis(10);
 
 /// Runs one step in a savepoint. A step that needs the session table takes it first with
 /// `LOCK ... NOWAIT`: when the application holds it, the step is rolled back to its savepoint
@@ -343,7 +341,7 @@ fn apply_step(
             Tried::RoleRace if races < ROLE_RACE_RETRIES => {
                 races += 1;
                 attempts -= 1;
-                sleep(POLL_MIN * races);
+                sleep(ROLE_RACE_PAUSE * races);
                 continue;
             }
             Tried::RoleRace => {
@@ -382,7 +380,7 @@ enum Tried {
 }
 
 /// One attempt of a step: tries it, and while its locks are busy rolls it back and tries
-/// again after a short pause, until `budget` is spent.
+/// again after a short pause, until `budget` is spent (db::poll_nowait).
 fn try_step(
     tx: &mut Transaction,
     step: &'static Step,
@@ -390,49 +388,43 @@ fn try_step(
     sql: &str,
     budget: Duration,
 ) -> Result<Tried> {
-    let deadline = Instant::now() + budget;
-    let mut pause = POLL_MIN;
-    loop {
-        let mut sp = tx
-            .savepoint("connect_pg_admin_step")
-            .map_err(|e| Error::from_db(step.name, &e))?;
-        let result = match lock {
+    let tried = db::poll_nowait(tx, budget, step.name, |sp| {
+        match lock {
             Some(lock) => sp.batch_execute(lock),
             None => Ok(()),
         }
-        .and_then(|()| sp.simple_query(sql));
-        let e = match result {
-            Ok(messages) => {
-                sp.commit().map_err(|e| Error::from_db(step.name, &e))?;
-                let notes = messages
-                    .iter()
-                    .filter_map(|m| match m {
-                        SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
-                        _ => None,
-                    })
-                    .collect();
-                return Ok(Tried::Applied(notes));
-            }
-            Err(e) => e,
-        };
-        let err = Error::from_db(&format!("step {}", step.name), &e);
-        if e.as_db_error().is_none() {
-            return Err(err);
+        .and_then(|()| sp.simple_query(sql))
+    })?;
+    let e = match tried {
+        Polled::Done(messages) => {
+            let notes = messages
+                .iter()
+                .filter_map(|m| match m {
+                    SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+                    _ => None,
+                })
+                .collect();
+            return Ok(Tried::Applied(notes));
         }
-        sp.rollback().map_err(|e| Error::from_db(step.name, &e))?;
-        if step.name.starts_with("role.") && is_role_race(&e) {
-            return Ok(Tried::RoleRace);
-        }
-        if e.code() != Some(&SqlState::LOCK_NOT_AVAILABLE) {
-            return Err(err);
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Ok(Tried::LockBusy);
-        }
-        sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(POLL_MAX);
+        Polled::Busy => return Ok(Tried::LockBusy),
+        Polled::Failed(e) => e,
+    };
+    if step.name.starts_with("role.") && is_role_race(&e) {
+        return Ok(Tried::RoleRace);
     }
+    let context = format!("step {}", step.name);
+    // A drop that other objects still need (install drops nothing with CASCADE): the
+    // preflight names them first, this is the server's word for what it missed.
+    if e.code() == Some(&SqlState::DEPENDENT_OBJECTS_STILL_EXIST) {
+        let msg = e
+            .as_db_error()
+            .map(|db| one_line(db.message()))
+            .unwrap_or_default();
+        return Err(Error::Refused(format!(
+            "{context}: {msg}; install drops nothing that is not the store's: drop or change the objects that depend on it, then run install again; nothing was changed"
+        )));
+    }
+    Err(Error::from_db(&context, &e))
 }
 
 /// Roles are cluster-wide, and installs into other databases of the cluster change the same
