@@ -116,7 +116,7 @@ impl Settings {
             (None, None) => match &p.passfile {
                 Some(file) => pgpass::from_file(
                     file,
-                    &pgpass::host_name(&spec.target),
+                    &spec.pgpass_host,
                     spec.port,
                     &p.dbname,
                     user,

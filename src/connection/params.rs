@@ -40,6 +40,15 @@ pub enum Target {
 pub struct HostSpec {
     pub target: Target,
     pub port: u16,
+    /// What the host field of a password-file line must match: libpq's key, from host= as
+    /// written (even a socket directory used with hostaddr=), else hostaddr= (pgpass::host_name).
+    pub pgpass_host: String,
+}
+
+impl HostSpec {
+    pub fn is_socket(&self) -> bool {
+        matches!(self.target, Target::Socket(_))
+    }
 }
 
 /// A keyword's value and where it came from, for messages.
@@ -294,14 +303,20 @@ pub fn resolve(
         // interpreted as 2."
         Some(s) => secs(Some(s.max(2))),
     };
+    // libpq reads the TCP settings only when it opens a TCP socket (PQconnectPoll), never
+    // for a Unix socket; and with keepalives=0 it reads none of the others, tcp_user_timeout
+    // included.
+    let tcp = hosts.iter().any(|h| !h.is_socket());
+    let on = !tcp || int(&m, "keepalives")?.is_none_or(|n| n != 0);
+    let tcp_int = |key: &str| if tcp && on { int(&m, key) } else { Ok(None) };
     let keepalives = Keepalives {
-        on: int(&m, "keepalives")?.is_none_or(|n| n != 0),
-        idle: secs(int(&m, "keepalives_idle")?),
-        interval: secs(int(&m, "keepalives_interval")?),
-        count: int(&m, "keepalives_count")?.map(|n| n.max(0).unsigned_abs() as u32),
+        on,
+        idle: secs(tcp_int("keepalives_idle")?),
+        interval: secs(tcp_int("keepalives_interval")?),
+        count: tcp_int("keepalives_count")?.map(|n| n.max(0).unsigned_abs() as u32),
     };
     let tcp_user_timeout =
-        int(&m, "tcp_user_timeout")?.map(|ms| Duration::from_millis(ms.max(0).unsigned_abs()));
+        tcp_int("tcp_user_timeout")?.map(|ms| Duration::from_millis(ms.max(0).unsigned_abs()));
 
     let passfile = m
         .get("passfile")
@@ -394,6 +409,8 @@ fn host_list(m: &Merged) -> Result<Vec<HostSpec>> {
                 })?),
             };
             let host = hosts.get(i).map(String::as_str).unwrap_or("");
+            let pgpass_host =
+                super::pgpass::host_name(host, addrs.get(i).map_or("", String::as_str));
             let target = match (host, addr) {
                 // hostaddr wins over a socket directory, as in libpq.
                 (h, Some(a)) if !h.is_empty() && !h.starts_with('/') => Target::Tcp {
@@ -411,7 +428,11 @@ fn host_list(m: &Merged) -> Result<Vec<HostSpec>> {
                     hostaddr: None,
                 },
             };
-            Ok(HostSpec { target, port })
+            Ok(HostSpec {
+                target,
+                port,
+                pgpass_host,
+            })
         })
         .collect()
 }

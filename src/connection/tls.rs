@@ -86,7 +86,9 @@ pub struct VerifyFailure {
 pub const X509_V_ERR_HOSTNAME_MISMATCH: i32 = 62;
 pub const X509_V_ERR_IP_ADDRESS_MISMATCH: i32 = 64;
 
-pub fn plan(p: &TlsParams, home: Option<&Path>, exists: &dyn Fn(&Path) -> bool) -> Result<TlsPlan> {
+/// The sslmode in effect, after the check libpq's pqConnectOptions2 makes before connecting
+/// anywhere (Unix sockets included); everything else about TLS waits for a TLS session.
+pub fn mode(p: &TlsParams) -> Result<SslModeSetting> {
     let system = p.sslrootcert.as_deref() == Some("system");
     // libpq 16+: sslrootcert=system makes verify-full the default and forbids weaker modes,
     // since the system store trusts any public CA and only the host name check means much.
@@ -95,13 +97,21 @@ pub fn plan(p: &TlsParams, home: Option<&Path>, exists: &dyn Fn(&Path) -> bool) 
     } else {
         p.sslmode
     };
-    // Before the sslmode=disable return: libpq refuses system with every other mode, disable too.
+    // libpq refuses system with every other mode, disable too.
     if system && mode != SslModeSetting::VerifyFull {
         return Err(Error::Usage(format!(
             "sslrootcert=system needs sslmode=verify-full (got sslmode={}), as in libpq; set sslmode=verify-full",
             mode.name()
         )));
     }
+    Ok(mode)
+}
+
+/// What TLS will do over TCP, the certificate files included (checked now, before connecting,
+/// rather than when libpq would: at the first TLS handshake).
+pub fn plan(p: &TlsParams, home: Option<&Path>, exists: &dyn Fn(&Path) -> bool) -> Result<TlsPlan> {
+    let system = p.sslrootcert.as_deref() == Some("system");
+    let mode = mode(p)?;
     if mode == SslModeSetting::Disable {
         return Ok(TlsPlan::Off);
     }
