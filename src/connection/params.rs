@@ -189,7 +189,7 @@ pub struct Defaults {
 }
 
 /// Picks one of `names` for an enumerated keyword; empty is invalid, as in libpq.
-fn choice<T: Copy>(m: &Merged, key: &str, default: T, names: &[(&str, T)]) -> Result<T> {
+pub(super) fn choice<T: Copy>(m: &Merged, key: &str, default: T, names: &[(&str, T)]) -> Result<T> {
     let Some((v, src)) = m.raw(key) else {
         return Ok(default);
     };
@@ -241,7 +241,7 @@ pub fn resolve(
         .get("dbname")
         .map_or_else(|| user.clone(), |(d, _)| d.to_string());
 
-    let tls = tls_params(&m)?;
+    let tls = super::tls::params(&m)?;
     let channel_binding = choice(
         &m,
         "channel_binding",
@@ -435,115 +435,6 @@ fn host_list(m: &Merged) -> Result<Vec<HostSpec>> {
             })
         })
         .collect()
-}
-
-fn tls_params(m: &Merged) -> Result<TlsParams> {
-    use openssl::ssl::SslVersion;
-    let sslmode = choice(
-        m,
-        "sslmode",
-        SslModeSetting::Prefer,
-        &[
-            ("disable", SslModeSetting::Disable),
-            ("allow", SslModeSetting::Allow),
-            ("prefer", SslModeSetting::Prefer),
-            ("require", SslModeSetting::Require),
-            ("verify-ca", SslModeSetting::VerifyCa),
-            ("verify-full", SslModeSetting::VerifyFull),
-        ],
-    )?;
-    let direct = choice(
-        m,
-        "sslnegotiation",
-        false,
-        &[("postgres", false), ("direct", true)],
-    )?;
-    if direct
-        && matches!(
-            sslmode,
-            SslModeSetting::Disable | SslModeSetting::Allow | SslModeSetting::Prefer
-        )
-    {
-        return Err(Error::Usage(format!(
-            "sslnegotiation=direct cannot be used with the weak sslmode \"{}\"; use sslmode=require, verify-ca or verify-full",
-            sslmode.name()
-        )));
-    }
-    let certmode = choice(
-        m,
-        "sslcertmode",
-        "allow",
-        &[
-            ("disable", "disable"),
-            ("allow", "allow"),
-            ("require", "require"),
-        ],
-    )?;
-    if certmode == "require" {
-        return Err(Error::Usage(
-            "sslcertmode=require is not supported (this client cannot tell whether the server asked for a certificate); use sslcertmode=allow and require the certificate in the server's pg_hba.conf (cert or clientcert=verify-full)".into(),
-        ));
-    }
-    let version = |key: &str| -> Result<Option<SslVersion>> {
-        match m.get(key) {
-            None => Ok(None),
-            // libpq compares the names without regard to case.
-            Some((v, src)) => Ok(Some(match v.to_ascii_lowercase().as_str() {
-                "tlsv1" => SslVersion::TLS1,
-                "tlsv1.1" => SslVersion::TLS1_1,
-                "tlsv1.2" => SslVersion::TLS1_2,
-                "tlsv1.3" => SslVersion::TLS1_3,
-                _ => {
-                    return Err(invalid(
-                        key,
-                        v,
-                        src,
-                        "use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3",
-                    ))
-                }
-            })),
-        }
-    };
-    let order = |v: Option<&str>| {
-        ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
-            .iter()
-            .position(|x| v.is_some_and(|v| v.eq_ignore_ascii_case(x)))
-    };
-    // libpq checks the range with its default minimum, TLSv1.2, when none is given.
-    let (min_s, max_s) = (
-        m.get("ssl_min_protocol_version")
-            .map_or(Some("TLSv1.2"), |(v, _)| Some(v)),
-        m.get("ssl_max_protocol_version").map(|(v, _)| v),
-    );
-    let (min_version, max_version) = (
-        version("ssl_min_protocol_version")?,
-        version("ssl_max_protocol_version")?,
-    );
-    if let (Some(lo), Some(hi)) = (order(min_s), order(max_s)) {
-        if lo > hi {
-            return Err(Error::Usage(format!(
-                "invalid SSL protocol version range: ssl_min_protocol_version {} is above ssl_max_protocol_version {}; swap or widen them",
-                min_s.unwrap_or_default(),
-                max_s.unwrap_or_default()
-            )));
-        }
-    }
-    let flag = |key: &str, default: bool| m.get(key).map_or(default, |(v, _)| v.starts_with('1'));
-    let path = |key: &str| m.get(key).map(|(v, _)| PathBuf::from(v));
-    Ok(TlsParams {
-        sslmode,
-        sslmode_given: m.get("sslmode").is_some(),
-        sslrootcert: m.get("sslrootcert").map(|(v, _)| v.to_string()),
-        sslcert: path("sslcert"),
-        sslkey: path("sslkey"),
-        send_cert: certmode != "disable",
-        sslpassword: m.get("sslpassword").map(|(v, _)| Secret(v.to_string())),
-        min_version: min_version.or(Some(SslVersion::TLS1_2)),
-        max_version,
-        sni: flag("sslsni", true),
-        compression: flag("sslcompression", false),
-        direct,
-    })
 }
 
 /// libpq 18's protocol version range; the driver speaks 3.0 only, so the range must allow it.

@@ -361,14 +361,18 @@ fn tcp_settings_are_read_as_libpq_reads_them() {
         "keepalives=yes",
         "host=/tmp,/var/run/postgresql keepalives_count=x",
     ] {
-        assert!(resolve(Some(dsn), &env_of(&[]), &defaults()).is_ok(), "{dsn}");
+        assert!(
+            resolve(Some(dsn), &env_of(&[]), &defaults()).is_ok(),
+            "{dsn}"
+        );
     }
     // One TCP host is enough for them to count.
     assert!(usage_error(Some("host=/tmp,db keepalives=yes"), &[]).contains("invalid keepalives"));
-    assert!(
-        usage_error(Some("host=/tmp hostaddr=127.0.0.1 keepalives_idle=1.5"), &[])
-            .contains("keepalives_idle")
-    );
+    assert!(usage_error(
+        Some("host=/tmp hostaddr=127.0.0.1 keepalives_idle=1.5"),
+        &[]
+    )
+    .contains("keepalives_idle"));
 }
 
 #[test]
