@@ -142,11 +142,9 @@ fn fuzz_conninfo_never_shows_the_password() {
 }
 
 fn keyword() -> impl Strategy<Value = &'static str> {
-    // requiressl is an alias that parses to sslmode, so it cannot round-trip.
     let names: Vec<&'static str> = crate::connection::keywords::KEYWORDS
         .iter()
         .map(|k| k.name)
-        .filter(|n| *n != "requiressl")
         .collect();
     proptest::sample::select(names)
 }

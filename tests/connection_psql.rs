@@ -5,7 +5,9 @@
 //! pg_hba rejects `plainonly` over TLS and `tlsonly` without it) and a server with TLS off.
 //!
 //! Every case also names what psql is expected to do, so a broken setup (both refusing
-//! everything) fails too. Cases marked `tool_only` use something psql 15 predates or that the
+//! everything) fails too. A refusal names the tool's exit code as well: 2 for a setting
+//! refused before connecting, 3 for a connection that failed (psql exits 2 for both, so only
+//! the case can say which it must be). Cases marked `tool_only` use something psql 15 predates or that the
 //! tool refuses on purpose (docs/connection.md, "Differences from psql"); for those the
 //! tool's outcome is asserted alone.
 
@@ -208,7 +210,8 @@ fn setup() -> World {
              [bad]\nhost 127.0.0.1\n\
              [unknownkw]\nhots=127.0.0.1\n\
              [nested]\nservice=prim\n\
-             [tlsreq]\nhost=127.0.0.1\nport={np}\nuser=alice\nsslmode=require\n"
+             [tlsreq]\nhost=127.0.0.1\nport={np}\nuser=alice\nsslmode=require\n\
+             [requiressl]\nhost=127.0.0.1\nport={pp}\nuser=alice\nrequiressl=1\n"
         ),
         0o600,
     );
@@ -314,7 +317,8 @@ impl World {
         (outcome(&run), run)
     }
 
-    /// Whether an outcome is what the case expects: "refuse", or "<server> [tls|plain]".
+    /// Whether an outcome is what the case expects: "refuse <exit code>", or
+    /// "<server> [tls|plain]". The exit code is the tool's, checked by `check`.
     fn matches(&self, expect: &str, got: &Outcome) -> bool {
         let mut words = expect.split_whitespace();
         let server = words.next().unwrap_or("refuse");
@@ -339,11 +343,32 @@ fn outcome(run: &Run) -> Outcome {
     (run.code == 0).then(|| run.stdout.trim().to_string())
 }
 
+/// For a case that expects a refusal, how the tool's exit code differs from the one the case
+/// names (2: a setting refused before connecting; 3: the connection failed).
+fn wrong_exit(case: &Case, run: &Run) -> Option<String> {
+    let mut words = case.expect.split_whitespace();
+    if words.next() != Some("refuse") {
+        return None;
+    }
+    match words.next().and_then(|c| c.parse::<i32>().ok()) {
+        Some(code) if code == run.code => None,
+        Some(code) => Some(format!(
+            "{}: the tool should refuse with exit {code}, got {}\n{run:?}",
+            case.name, run.code
+        )),
+        None => Some(format!(
+            "{}: a refusal must name the tool's exit code (\"refuse 2\" or \"refuse 3\"); it gave {}\n{run:?}",
+            case.name, run.code
+        )),
+    }
+}
+
 pub struct Case {
     name: &'static str,
     dsn: Option<&'static str>,
     env: &'static [(&'static str, &'static str)],
-    /// What psql does (and so the tool), or for `tool_only` cases what the tool does.
+    /// What psql does (and so the tool), or for `tool_only` cases what the tool does:
+    /// "refuse 2", "refuse 3" (the tool's exit code), or "<server> [tls|plain]".
     expect: &'static str,
     /// Why psql 15 differs on purpose, for cases whose psql outcome is not compared.
     tool_only: Option<&'static str>,
@@ -420,6 +445,11 @@ fn psql_and_the_tool_reach_the_same_server_or_both_refuse() {
 
 fn check(w: &World, case: &Case) -> Option<String> {
     let (tool, tool_run) = w.tool(case);
+    if tool.is_none() {
+        if let Some(wrong) = wrong_exit(case, &tool_run) {
+            return Some(wrong);
+        }
+    }
     if case.tool_only.is_some() {
         return (!w.matches(case.expect, &tool)).then(|| {
             format!(
@@ -471,10 +501,11 @@ fn a_missing_client_certificate_is_named() {
         "missing cert",
         Some("host=127.0.0.1 port={P} user=certuser sslmode=require"),
         &[("PGSSLCERT", "/nonexistent/client.crt")],
-        "refuse",
+        "refuse 3",
     );
     let (out, run) = w.tool(&case);
     assert_eq!(out, None);
+    assert_eq!(wrong_exit(&case, &run), None);
     assert!(
         run.stderr
             .contains("\"/nonexistent/client.crt\" (sslcert or PGSSLCERT) does not exist"),
@@ -638,7 +669,7 @@ fn servers_that_break_or_stall_during_startup() {
             format!("host=127.0.0.1 port={port} user=alice dbname=appdb connect_timeout=2")
                 .into_boxed_str(),
         );
-        let case = same("startup", Some(dsn), A, "refuse");
+        let case = same("startup", Some(dsn), A, "refuse 3");
         let (out, run) = w.tool(&case);
         assert_eq!(out, None, "{run:?}");
         assert_eq!(run.code, 3, "{run:?}");

@@ -114,13 +114,9 @@ impl Settings {
             (Some(pw), _) => (PasswordSource::Explicit, Some(pw.to_string())),
             (None, Some((pw, src))) => (PasswordSource::Given(src.clone()), Some(pw.clone())),
             (None, None) => match &p.passfile {
-                Some(file) => pgpass::from_file(
-                    file,
-                    &pgpass::host_name(&spec.target),
-                    spec.port,
-                    &p.dbname,
-                    user,
-                ),
+                Some(file) => {
+                    pgpass::from_file(file, &spec.pgpass_host, spec.port, &p.dbname, user)
+                }
                 None => (PasswordSource::None { note: None }, None),
             },
         };

@@ -39,6 +39,18 @@ fn insert(
     value: String,
     previous: Option<&str>,
 ) -> Result<()> {
+    // libpq's conninfo_storeval: requiressl is no keyword of its own but an alias that sets
+    // sslmode, in key=value strings and URLs alike.
+    let (key, value) = if key == "requiressl" {
+        let mode = if value.starts_with('1') {
+            "require"
+        } else {
+            "prefer"
+        };
+        ("sslmode", mode.to_string())
+    } else {
+        (key, value)
+    };
     if keywords::find(key).is_none() {
         let shown = previous != Some("password")
             && !key.is_empty()
@@ -59,17 +71,6 @@ fn insert(
             usage("an option name is not a known connection option; see docs/connection.md")
         });
     }
-    // libpq's conninfo_storeval: the old requiressl keyword is an alias that sets sslmode.
-    let (key, value) = if key == "requiressl" {
-        let mode = if value.starts_with('1') {
-            "require"
-        } else {
-            "prefer"
-        };
-        ("sslmode", mode.to_string())
-    } else {
-        (key, value)
-    };
     match pairs.iter_mut().find(|(k, _)| k == key) {
         Some(slot) => slot.1 = value,
         None => pairs.push((key.to_string(), value)),
@@ -486,6 +487,15 @@ mod tests {
             kv(&[("service", "x"), ("sslmode", "require")])
         );
         assert_eq!(p("requiressl=0"), kv(&[("sslmode", "prefer")]));
+        assert_eq!(
+            p("postgresql:///d?requiressl=1"),
+            kv(&[("dbname", "d"), ("sslmode", "require")])
+        );
+        // The alias is not a keyword of its own: what comes last sets sslmode.
+        assert_eq!(
+            p("requiressl=1 sslmode=disable"),
+            kv(&[("sslmode", "disable")])
+        );
         assert!(err("=x").contains("no keyword"));
         assert!(err("ssl=true").contains("unknown connection option \"ssl\""));
         assert!(!err("ho$t=x").contains("ho$t"));

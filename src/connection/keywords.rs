@@ -40,7 +40,9 @@ const fn refused(name: &'static str, env: Option<&'static str>, why: &'static st
 const NO_GSS: &str = "connect-pg-admin has no GSSAPI support (like a libpq built without it); remove it and use password or certificate authentication";
 const NO_OAUTH: &str = "connect-pg-admin has no OAuth support; remove it and use password or certificate authentication";
 
-/// In libpq's order (PQconninfoOptions in fe-connect.c).
+/// In libpq's order (PQconninfoOptions in fe-connect.c). `requiressl` is not one: libpq
+/// knows it only as an alias for sslmode in connection strings (conninfo.rs), so a service
+/// file that sets it is refused like any unknown keyword.
 pub const KEYWORDS: &[Keyword] = &[
     honoured("service", Some("PGSERVICE")),
     honoured("servicefile", Some("PGSERVICEFILE")),
@@ -63,7 +65,6 @@ pub const KEYWORDS: &[Keyword] = &[
     honoured("keepalives_count", None),
     honoured("tcp_user_timeout", None),
     honoured("sslmode", Some("PGSSLMODE")),
-    honoured("requiressl", None),
     honoured("sslnegotiation", Some("PGSSLNEGOTIATION")),
     honoured("sslcompression", Some("PGSSLCOMPRESSION")),
     honoured("sslcert", Some("PGSSLCERT")),

@@ -88,11 +88,19 @@ impl Settings {
         home: Option<&Path>,
         exists: &dyn Fn(&Path) -> bool,
     ) -> Result<Settings> {
-        let tls = tls::plan(&params.tls, home, exists)?;
-        if let TlsPlan::On(on) = &tls {
-            // Only to report unreadable certificate files now rather than at connect time.
-            tls::connector(on, Default::default())?;
-        }
+        let tls = if params.hosts.iter().all(HostSpec::is_socket) {
+            // libpq never starts TLS over a Unix socket, so it never opens a certificate, key
+            // or root file there: only the checks it makes on the settings themselves apply.
+            tls::mode(&params.tls)?;
+            TlsPlan::Off
+        } else {
+            let tls = tls::plan(&params.tls, home, exists)?;
+            if let TlsPlan::On(on) = &tls {
+                // Only to report unreadable certificate files now rather than at connect time.
+                tls::connector(on, Default::default())?;
+            }
+            tls
+        };
         let redacted = describe(&params.hosts, &params.user, &params.dbname);
         Ok(Settings {
             params,
@@ -277,11 +285,41 @@ mod tests {
         }
     }
 
+    fn settings(dsn: &str) -> Result<Settings> {
+        let defaults = Defaults {
+            os_user: Some("u".into()),
+            home: Some(PathBuf::from("/home/u")),
+            utf8_locale: true,
+            read_file: |_| None,
+        };
+        let p = params::resolve(Some(dsn), &|_: &str| None, &defaults)?;
+        Settings::from_params(p, defaults.home.as_deref(), &|_| false)
+    }
+
+    #[test]
+    fn certificate_files_matter_only_when_a_host_uses_tcp() {
+        let files = "sslmode=verify-full sslrootcert=/missing/root.crt sslcert=/missing/c.crt";
+        for hosts in ["host=/tmp", "host=/tmp,/var/run/postgresql", ""] {
+            let s = settings(&format!("{hosts} {files}")).expect("a socket never uses TLS");
+            assert_eq!(s.tls, TlsPlan::Off, "{hosts}");
+        }
+        for hosts in ["host=db", "host=/tmp,db", "host=/tmp hostaddr=127.0.0.1"] {
+            match settings(&format!("{hosts} {files}")) {
+                Err(crate::error::Error::Usage(m)) => assert!(m.contains("root.crt"), "{m}"),
+                other => panic!("{hosts}: {other:?}"),
+            }
+        }
+        // What libpq checks before connecting holds for sockets too.
+        assert!(settings("host=/tmp sslrootcert=system sslmode=require").is_err());
+        assert!(settings("host=/tmp sslmode=verify").is_err());
+    }
+
     #[test]
     fn where_names_sockets_and_addresses() {
         let spec = HostSpec {
             target: Target::Socket(PathBuf::from("/s")),
             port: 5433,
+            pgpass_host: "/s".into(),
         };
         assert_eq!(where_(&spec), "socket \"/s/.s.PGSQL.5433\"");
         let spec = HostSpec {
@@ -290,6 +328,7 @@ mod tests {
                 hostaddr: Some("10.0.0.1".parse().expect("address")),
             },
             port: 1,
+            pgpass_host: "db".into(),
         };
         assert_eq!(where_(&spec), "db (10.0.0.1) port 1");
     }

@@ -40,6 +40,15 @@ pub enum Target {
 pub struct HostSpec {
     pub target: Target,
     pub port: u16,
+    /// What the host field of a password-file line must match: libpq's key, from host= as
+    /// written (even a socket directory used with hostaddr=), else hostaddr= (pgpass::host_name).
+    pub pgpass_host: String,
+}
+
+impl HostSpec {
+    pub fn is_socket(&self) -> bool {
+        matches!(self.target, Target::Socket(_))
+    }
 }
 
 /// A keyword's value and where it came from, for messages.
@@ -180,7 +189,7 @@ pub struct Defaults {
 }
 
 /// Picks one of `names` for an enumerated keyword; empty is invalid, as in libpq.
-fn choice<T: Copy>(m: &Merged, key: &str, default: T, names: &[(&str, T)]) -> Result<T> {
+pub(super) fn choice<T: Copy>(m: &Merged, key: &str, default: T, names: &[(&str, T)]) -> Result<T> {
     let Some((v, src)) = m.raw(key) else {
         return Ok(default);
     };
@@ -232,7 +241,7 @@ pub fn resolve(
         .get("dbname")
         .map_or_else(|| user.clone(), |(d, _)| d.to_string());
 
-    let tls = tls_params(&m)?;
+    let tls = super::tls::params(&m)?;
     let channel_binding = choice(
         &m,
         "channel_binding",
@@ -294,14 +303,20 @@ pub fn resolve(
         // interpreted as 2."
         Some(s) => secs(Some(s.max(2))),
     };
+    // libpq reads the TCP settings only when it opens a TCP socket (PQconnectPoll), never
+    // for a Unix socket; and with keepalives=0 it reads none of the others, tcp_user_timeout
+    // included.
+    let tcp = hosts.iter().any(|h| !h.is_socket());
+    let on = !tcp || int(&m, "keepalives")?.is_none_or(|n| n != 0);
+    let tcp_int = |key: &str| if tcp && on { int(&m, key) } else { Ok(None) };
     let keepalives = Keepalives {
-        on: int(&m, "keepalives")?.is_none_or(|n| n != 0),
-        idle: secs(int(&m, "keepalives_idle")?),
-        interval: secs(int(&m, "keepalives_interval")?),
-        count: int(&m, "keepalives_count")?.map(|n| n.max(0).unsigned_abs() as u32),
+        on,
+        idle: secs(tcp_int("keepalives_idle")?),
+        interval: secs(tcp_int("keepalives_interval")?),
+        count: tcp_int("keepalives_count")?.map(|n| n.max(0).unsigned_abs() as u32),
     };
     let tcp_user_timeout =
-        int(&m, "tcp_user_timeout")?.map(|ms| Duration::from_millis(ms.max(0).unsigned_abs()));
+        tcp_int("tcp_user_timeout")?.map(|ms| Duration::from_millis(ms.max(0).unsigned_abs()));
 
     let passfile = m
         .get("passfile")
@@ -394,6 +409,8 @@ fn host_list(m: &Merged) -> Result<Vec<HostSpec>> {
                 })?),
             };
             let host = hosts.get(i).map(String::as_str).unwrap_or("");
+            let pgpass_host =
+                super::pgpass::host_name(host, addrs.get(i).map_or("", String::as_str));
             let target = match (host, addr) {
                 // hostaddr wins over a socket directory, as in libpq.
                 (h, Some(a)) if !h.is_empty() && !h.starts_with('/') => Target::Tcp {
@@ -411,118 +428,13 @@ fn host_list(m: &Merged) -> Result<Vec<HostSpec>> {
                     hostaddr: None,
                 },
             };
-            Ok(HostSpec { target, port })
+            Ok(HostSpec {
+                target,
+                port,
+                pgpass_host,
+            })
         })
         .collect()
-}
-
-fn tls_params(m: &Merged) -> Result<TlsParams> {
-    use openssl::ssl::SslVersion;
-    let sslmode = choice(
-        m,
-        "sslmode",
-        SslModeSetting::Prefer,
-        &[
-            ("disable", SslModeSetting::Disable),
-            ("allow", SslModeSetting::Allow),
-            ("prefer", SslModeSetting::Prefer),
-            ("require", SslModeSetting::Require),
-            ("verify-ca", SslModeSetting::VerifyCa),
-            ("verify-full", SslModeSetting::VerifyFull),
-        ],
-    )?;
-    let direct = choice(
-        m,
-        "sslnegotiation",
-        false,
-        &[("postgres", false), ("direct", true)],
-    )?;
-    if direct
-        && matches!(
-            sslmode,
-            SslModeSetting::Disable | SslModeSetting::Allow | SslModeSetting::Prefer
-        )
-    {
-        return Err(Error::Usage(format!(
-            "sslnegotiation=direct cannot be used with the weak sslmode \"{}\"; use sslmode=require, verify-ca or verify-full",
-            sslmode.name()
-        )));
-    }
-    let certmode = choice(
-        m,
-        "sslcertmode",
-        "allow",
-        &[
-            ("disable", "disable"),
-            ("allow", "allow"),
-            ("require", "require"),
-        ],
-    )?;
-    if certmode == "require" {
-        return Err(Error::Usage(
-            "sslcertmode=require is not supported (this client cannot tell whether the server asked for a certificate); use sslcertmode=allow and require the certificate in the server's pg_hba.conf (cert or clientcert=verify-full)".into(),
-        ));
-    }
-    let version = |key: &str| -> Result<Option<SslVersion>> {
-        match m.get(key) {
-            None => Ok(None),
-            // libpq compares the names without regard to case.
-            Some((v, src)) => Ok(Some(match v.to_ascii_lowercase().as_str() {
-                "tlsv1" => SslVersion::TLS1,
-                "tlsv1.1" => SslVersion::TLS1_1,
-                "tlsv1.2" => SslVersion::TLS1_2,
-                "tlsv1.3" => SslVersion::TLS1_3,
-                _ => {
-                    return Err(invalid(
-                        key,
-                        v,
-                        src,
-                        "use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3",
-                    ))
-                }
-            })),
-        }
-    };
-    let order = |v: Option<&str>| {
-        ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
-            .iter()
-            .position(|x| v.is_some_and(|v| v.eq_ignore_ascii_case(x)))
-    };
-    // libpq checks the range with its default minimum, TLSv1.2, when none is given.
-    let (min_s, max_s) = (
-        m.get("ssl_min_protocol_version")
-            .map_or(Some("TLSv1.2"), |(v, _)| Some(v)),
-        m.get("ssl_max_protocol_version").map(|(v, _)| v),
-    );
-    let (min_version, max_version) = (
-        version("ssl_min_protocol_version")?,
-        version("ssl_max_protocol_version")?,
-    );
-    if let (Some(lo), Some(hi)) = (order(min_s), order(max_s)) {
-        if lo > hi {
-            return Err(Error::Usage(format!(
-                "invalid SSL protocol version range: ssl_min_protocol_version {} is above ssl_max_protocol_version {}; swap or widen them",
-                min_s.unwrap_or_default(),
-                max_s.unwrap_or_default()
-            )));
-        }
-    }
-    let flag = |key: &str, default: bool| m.get(key).map_or(default, |(v, _)| v.starts_with('1'));
-    let path = |key: &str| m.get(key).map(|(v, _)| PathBuf::from(v));
-    Ok(TlsParams {
-        sslmode,
-        sslmode_given: m.get("sslmode").is_some(),
-        sslrootcert: m.get("sslrootcert").map(|(v, _)| v.to_string()),
-        sslcert: path("sslcert"),
-        sslkey: path("sslkey"),
-        send_cert: certmode != "disable",
-        sslpassword: m.get("sslpassword").map(|(v, _)| Secret(v.to_string())),
-        min_version: min_version.or(Some(SslVersion::TLS1_2)),
-        max_version,
-        sni: flag("sslsni", true),
-        compression: flag("sslcompression", false),
-        direct,
-    })
 }
 
 /// libpq 18's protocol version range; the driver speaks 3.0 only, so the range must allow it.

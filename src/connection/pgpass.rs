@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::params::{Target, DEFAULT_SOCKET_DIR};
+use super::params::DEFAULT_SOCKET_DIR;
 
 /// One field of the first four: `*` alone matches anything, otherwise the (unescaped) text
 /// must match exactly.
@@ -146,13 +146,17 @@ pub enum PasswordSource {
     },
 }
 
-/// The host field a connection matches: libpq's `passwordFromFile` uses "localhost" for its
-/// default socket directory only, and any other socket directory as written.
-pub fn host_name(target: &Target) -> String {
-    match target {
-        Target::Socket(dir) if dir == Path::new(DEFAULT_SOCKET_DIR) => "localhost".into(),
-        Target::Socket(dir) => dir.to_string_lossy().into_owned(),
-        Target::Tcp { host, .. } => host.clone(),
+/// The host field a connection matches, from one entry of the host= and hostaddr= lists as
+/// written. libpq's pqConnectOptions2 passes host= when it is not empty (a socket directory
+/// too, even when hostaddr= is where it connects), else hostaddr=, else its default socket
+/// directory; passwordFromFile then uses "localhost" for an empty name and for the default
+/// socket directory, and any other name as it is.
+pub fn host_name(host: &str, hostaddr: &str) -> String {
+    let name = if host.is_empty() { hostaddr } else { host };
+    if name.is_empty() || name == DEFAULT_SOCKET_DIR {
+        "localhost".into()
+    } else {
+        name.into()
     }
 }
 
@@ -304,16 +308,22 @@ localhost:5432:app:bob:first
 
     #[test]
     fn localhost_means_the_default_socket_directory_only() {
-        let sock = |d: &str| Target::Socket(PathBuf::from(d));
-        assert_eq!(host_name(&sock("/var/run/postgresql")), "localhost");
-        assert_eq!(host_name(&sock("/tmp")), "/tmp");
-        assert_eq!(
-            host_name(&Target::Tcp {
-                host: "db".into(),
-                hostaddr: None
-            }),
-            "db"
-        );
+        assert_eq!(host_name("/var/run/postgresql", ""), "localhost");
+        assert_eq!(host_name("", ""), "localhost");
+        assert_eq!(host_name("/tmp", ""), "/tmp");
+        assert_eq!(host_name("db", ""), "db");
+    }
+
+    #[test]
+    fn the_host_name_wins_over_hostaddr() {
+        // A socket directory with hostaddr connects over TCP, but libpq still looks the
+        // password up under the directory.
+        assert_eq!(host_name("/tmp/pg", "127.0.0.1"), "/tmp/pg");
+        assert_eq!(host_name("/var/run/postgresql", "127.0.0.1"), "localhost");
+        assert_eq!(host_name("db", "10.0.0.1"), "db");
+        // hostaddr alone is the key as written, not normalized.
+        assert_eq!(host_name("", "10.0.0.1"), "10.0.0.1");
+        assert_eq!(host_name("", "::0001"), "::0001");
     }
 
     #[test]

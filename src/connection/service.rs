@@ -121,9 +121,7 @@ fn section(service: &str, file: &Path, text: &str) -> Result<Option<Vec<(String,
                 &format!("nested \"{key}\" specifications are not supported"),
             ));
         }
-        // requiressl is only an alias in connection strings; libpq's service parser does not
-        // know it.
-        if keywords::find(key).is_none() || key == "requiressl" {
+        if keywords::find(key).is_none() {
             return Err(syntax(
                 i + 1,
                 &format!("syntax error (unknown keyword \"{key}\")"),
@@ -213,7 +211,7 @@ mod tests {
         let files = [opt("/u")];
         let read = reader(&[(
             "/u",
-            "[a]\nhost=x\nnonsense\n[b]\nbogus=1\n[c]\nservice=a\n",
+            "[a]\nhost=x\nnonsense\n[b]\nbogus=1\n[c]\nservice=a\n[d]\nrequiressl=1\n",
         )]);
         let msg = |s: &str| match lookup(s, &files, &read) {
             Err(Error::Usage(m)) => m,
@@ -223,6 +221,8 @@ mod tests {
         assert!(msg("a").contains("\"/u\", line 3"), "{}", msg("a"));
         assert!(msg("b").contains("unknown keyword \"bogus\""));
         assert!(msg("c").contains("nested"));
+        // requiressl is an alias in connection strings only; libpq's service parser rejects it.
+        assert!(msg("d").contains("unknown keyword \"requiressl\""));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! TLS as libpq does it: which certificate checks each sslmode implies (including libpq's rule
+//! TLS as libpq does it: the TLS settings checked as pqConnectOptions2 checks them (for every
+//! host, Unix sockets included), which certificate checks each sslmode implies (including libpq's rule
 //! that sslmode=require verifies the chain when a root certificate file exists), client
 //! certificates and their (possibly encrypted) keys, protocol versions, SNI, compression and
 //! ALPN, built into one OpenSSL connector.
@@ -16,7 +17,8 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::X509;
 use postgres_openssl::MakeTlsConnector;
 
-use super::params::{SslModeSetting, TlsParams};
+use super::params::{choice, Secret, SslModeSetting, TlsParams};
+use super::precedence::{invalid, Merged};
 use crate::error::{one_line, Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +88,120 @@ pub struct VerifyFailure {
 pub const X509_V_ERR_HOSTNAME_MISMATCH: i32 = 62;
 pub const X509_V_ERR_IP_ADDRESS_MISMATCH: i32 = 64;
 
-pub fn plan(p: &TlsParams, home: Option<&Path>, exists: &dyn Fn(&Path) -> bool) -> Result<TlsPlan> {
+/// The TLS settings, checked as libpq's pqConnectOptions2 checks them, before any file is
+/// looked at.
+pub fn params(m: &Merged) -> Result<TlsParams> {
+    use openssl::ssl::SslVersion;
+    let sslmode = choice(
+        m,
+        "sslmode",
+        SslModeSetting::Prefer,
+        &[
+            ("disable", SslModeSetting::Disable),
+            ("allow", SslModeSetting::Allow),
+            ("prefer", SslModeSetting::Prefer),
+            ("require", SslModeSetting::Require),
+            ("verify-ca", SslModeSetting::VerifyCa),
+            ("verify-full", SslModeSetting::VerifyFull),
+        ],
+    )?;
+    let direct = choice(
+        m,
+        "sslnegotiation",
+        false,
+        &[("postgres", false), ("direct", true)],
+    )?;
+    if direct
+        && matches!(
+            sslmode,
+            SslModeSetting::Disable | SslModeSetting::Allow | SslModeSetting::Prefer
+        )
+    {
+        return Err(Error::Usage(format!(
+            "sslnegotiation=direct cannot be used with the weak sslmode \"{}\"; use sslmode=require, verify-ca or verify-full",
+            sslmode.name()
+        )));
+    }
+    let certmode = choice(
+        m,
+        "sslcertmode",
+        "allow",
+        &[
+            ("disable", "disable"),
+            ("allow", "allow"),
+            ("require", "require"),
+        ],
+    )?;
+    if certmode == "require" {
+        return Err(Error::Usage(
+            "sslcertmode=require is not supported (this client cannot tell whether the server asked for a certificate); use sslcertmode=allow and require the certificate in the server's pg_hba.conf (cert or clientcert=verify-full)".into(),
+        ));
+    }
+    let version = |key: &str| -> Result<Option<SslVersion>> {
+        match m.get(key) {
+            None => Ok(None),
+            // libpq compares the names without regard to case.
+            Some((v, src)) => Ok(Some(match v.to_ascii_lowercase().as_str() {
+                "tlsv1" => SslVersion::TLS1,
+                "tlsv1.1" => SslVersion::TLS1_1,
+                "tlsv1.2" => SslVersion::TLS1_2,
+                "tlsv1.3" => SslVersion::TLS1_3,
+                _ => {
+                    return Err(invalid(
+                        key,
+                        v,
+                        src,
+                        "use TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3",
+                    ))
+                }
+            })),
+        }
+    };
+    let order = |v: Option<&str>| {
+        ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+            .iter()
+            .position(|x| v.is_some_and(|v| v.eq_ignore_ascii_case(x)))
+    };
+    // libpq checks the range with its default minimum, TLSv1.2, when none is given.
+    let (min_s, max_s) = (
+        m.get("ssl_min_protocol_version")
+            .map_or(Some("TLSv1.2"), |(v, _)| Some(v)),
+        m.get("ssl_max_protocol_version").map(|(v, _)| v),
+    );
+    let (min_version, max_version) = (
+        version("ssl_min_protocol_version")?,
+        version("ssl_max_protocol_version")?,
+    );
+    if let (Some(lo), Some(hi)) = (order(min_s), order(max_s)) {
+        if lo > hi {
+            return Err(Error::Usage(format!(
+                "invalid SSL protocol version range: ssl_min_protocol_version {} is above ssl_max_protocol_version {}; swap or widen them",
+                min_s.unwrap_or_default(),
+                max_s.unwrap_or_default()
+            )));
+        }
+    }
+    let flag = |key: &str, default: bool| m.get(key).map_or(default, |(v, _)| v.starts_with('1'));
+    let path = |key: &str| m.get(key).map(|(v, _)| PathBuf::from(v));
+    Ok(TlsParams {
+        sslmode,
+        sslmode_given: m.get("sslmode").is_some(),
+        sslrootcert: m.get("sslrootcert").map(|(v, _)| v.to_string()),
+        sslcert: path("sslcert"),
+        sslkey: path("sslkey"),
+        send_cert: certmode != "disable",
+        sslpassword: m.get("sslpassword").map(|(v, _)| Secret(v.to_string())),
+        min_version: min_version.or(Some(SslVersion::TLS1_2)),
+        max_version,
+        sni: flag("sslsni", true),
+        compression: flag("sslcompression", false),
+        direct,
+    })
+}
+
+/// The sslmode in effect, after the check libpq's pqConnectOptions2 makes before connecting
+/// anywhere (Unix sockets included); everything else about TLS waits for a TLS session.
+pub fn mode(p: &TlsParams) -> Result<SslModeSetting> {
     let system = p.sslrootcert.as_deref() == Some("system");
     // libpq 16+: sslrootcert=system makes verify-full the default and forbids weaker modes,
     // since the system store trusts any public CA and only the host name check means much.
@@ -95,13 +210,21 @@ pub fn plan(p: &TlsParams, home: Option<&Path>, exists: &dyn Fn(&Path) -> bool) 
     } else {
         p.sslmode
     };
-    // Before the sslmode=disable return: libpq refuses system with every other mode, disable too.
+    // libpq refuses system with every other mode, disable too.
     if system && mode != SslModeSetting::VerifyFull {
         return Err(Error::Usage(format!(
             "sslrootcert=system needs sslmode=verify-full (got sslmode={}), as in libpq; set sslmode=verify-full",
             mode.name()
         )));
     }
+    Ok(mode)
+}
+
+/// What TLS will do over TCP, the certificate files included (checked now, before connecting,
+/// rather than when libpq would: at the first TLS handshake).
+pub fn plan(p: &TlsParams, home: Option<&Path>, exists: &dyn Fn(&Path) -> bool) -> Result<TlsPlan> {
+    let system = p.sslrootcert.as_deref() == Some("system");
+    let mode = mode(p)?;
     if mode == SslModeSetting::Disable {
         return Ok(TlsPlan::Off);
     }

@@ -45,6 +45,7 @@ fn tcp(host: &str, port: u16) -> HostSpec {
             hostaddr: None,
         },
         port,
+        pgpass_host: host.into(),
     }
 }
 
@@ -55,7 +56,8 @@ fn psql_defaults() {
         p.hosts,
         [HostSpec {
             target: Target::Socket(PathBuf::from("/var/run/postgresql")),
-            port: 5432
+            port: 5432,
+            pgpass_host: "localhost".into()
         }]
     );
     assert_eq!(p.user, "osuser");
@@ -138,7 +140,8 @@ fn empty_values_block_the_environment_and_mean_default() {
         p.hosts,
         [HostSpec {
             target: Target::Socket(PathBuf::from("/var/run/postgresql")),
-            port: 5432
+            port: 5432,
+            pgpass_host: "localhost".into()
         }]
     );
     // Enumerated settings reject the empty value, as libpq does.
@@ -189,6 +192,16 @@ fn host_lists_like_libpq() {
             hostaddr: Some("::1".parse().expect("address"))
         }
     );
+    assert_eq!(p.hosts[0].pgpass_host, "::1");
+    // The password file is searched under host=, even a socket directory that hostaddr=
+    // overrides for connecting (libpq's pqConnectOptions2).
+    let p = params(
+        Some("host=/tmp/pg,/var/run/postgresql hostaddr=127.0.0.1,127.0.0.2"),
+        &[],
+    );
+    let keys: Vec<&str> = p.hosts.iter().map(|h| h.pgpass_host.as_str()).collect();
+    assert_eq!(keys, ["/tmp/pg", "localhost"]);
+    assert!(matches!(p.hosts[0].target, Target::Tcp { .. }));
     assert!(usage_error(Some("host=a,b port=1,2,3"), &[])
         .contains("could not match 3 port numbers to 2 hosts"));
     assert!(usage_error(Some("host=a,b hostaddr=10.0.0.1"), &[]).contains("hostaddr"));
@@ -314,20 +327,52 @@ fn numbers_follow_libpq() {
     assert_eq!(t(" 30 "), Some(Duration::from_secs(30)));
     assert!(usage_error(None, &[("PGCONNECT_TIMEOUT", "ten")]).contains("PGCONNECT_TIMEOUT"));
     let p = params(
-        Some("keepalives=0 keepalives_idle=30 keepalives_interval=5 keepalives_count=3 tcp_user_timeout=1500"),
+        Some("host=db keepalives=1 keepalives_idle=30 keepalives_interval=5 keepalives_count=3 tcp_user_timeout=1500"),
         &[],
     );
     assert_eq!(
         p.keepalives,
         Keepalives {
-            on: false,
+            on: true,
             idle: Some(Duration::from_secs(30)),
             interval: Some(Duration::from_secs(5)),
             count: Some(3)
         }
     );
     assert_eq!(p.tcp_user_timeout, Some(Duration::from_millis(1500)));
-    assert!(usage_error(Some("keepalives=yes"), &[]).contains("invalid keepalives"));
+    assert!(usage_error(Some("host=db keepalives=yes"), &[]).contains("invalid keepalives"));
+    assert!(usage_error(Some("host=db keepalives_count=x"), &[]).contains("keepalives_count"));
+    assert!(usage_error(Some("host=db tcp_user_timeout=x"), &[]).contains("tcp_user_timeout"));
+}
+
+#[test]
+fn tcp_settings_are_read_as_libpq_reads_them() {
+    // keepalives=0: libpq reads none of the other TCP settings.
+    let p = params(
+        Some("host=db keepalives=0 keepalives_idle=x keepalives_interval=x keepalives_count=x tcp_user_timeout=x"),
+        &[],
+    );
+    assert!(!p.keepalives.on);
+    assert_eq!(p.keepalives.idle, None);
+    assert_eq!(p.tcp_user_timeout, None);
+    // Unix sockets only: libpq reads none of them, keepalives included.
+    for dsn in [
+        "host=/tmp keepalives=yes keepalives_idle=1.5 tcp_user_timeout=x",
+        "keepalives=yes",
+        "host=/tmp,/var/run/postgresql keepalives_count=x",
+    ] {
+        assert!(
+            resolve(Some(dsn), &env_of(&[]), &defaults()).is_ok(),
+            "{dsn}"
+        );
+    }
+    // One TCP host is enough for them to count.
+    assert!(usage_error(Some("host=/tmp,db keepalives=yes"), &[]).contains("invalid keepalives"));
+    assert!(usage_error(
+        Some("host=/tmp hostaddr=127.0.0.1 keepalives_idle=1.5"),
+        &[]
+    )
+    .contains("keepalives_idle"));
 }
 
 #[test]
