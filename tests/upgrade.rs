@@ -543,9 +543,7 @@ fn the_documented_rollback_from_11x_restores_the_legacy_setup() {
 fn a_store_of_the_previous_version_has_its_functions_replaced_once() {
     let s = crate::support::Store::new("previous_version").installed();
     s.sql("SELECT {schema}.set_session_data('live', 'data', now() + interval '1 hour')");
-    s.sql(include_str!(
-        "vendor/connect-pg-admin-0.1.0/functions.sql"
-    ));
+    s.sql(include_str!("vendor/connect-pg-admin-0.1.0/functions.sql"));
     // The four whose bodies held comments; clear_sessions and destroy_session had none.
     let changed = [
         "count_sessions",
