@@ -364,27 +364,14 @@ fn empty_names_are_refused() {
 fn too_long_names_are_refused() {
     // 63 bytes is PostgreSQL's limit; --schema leaves room for the "_owner" suffix.
     let db = cluster().create_db("names_long");
-    let schema = "s".repeat(58);
-    refused_unchanged(
-        &db,
-        &["install", "--schema", &schema],
-        USAGE,
-        &["--schema", "58 bytes long; use at most 57"],
-    );
-    let role = "r".repeat(64);
-    refused_unchanged(
-        &db,
-        &["install", "--role", &role],
-        USAGE,
-        &["--role", "64 bytes long; use at most 63"],
-    );
-    // Multi-byte characters count in bytes, as PostgreSQL counts them.
-    refused_unchanged(
-        &db,
-        &["install", "--role", &"é".repeat(32)],
-        USAGE,
-        &["--role", "64 bytes long"],
-    );
+    for (flag, value, says) in [
+        ("--schema", "s".repeat(58), "58 bytes long; use at most 57"),
+        ("--role", "r".repeat(64), "64 bytes long; use at most 63"),
+        // Multi-byte characters count in bytes, as PostgreSQL counts them.
+        ("--role", "é".repeat(32), "64 bytes long"),
+    ] {
+        refused_unchanged(&db, &["install", flag, &value], USAGE, &[flag, says]);
+    }
 }
 
 #[test]
@@ -479,18 +466,27 @@ fn nul_cannot_reach_the_tool_and_invalid_utf8_is_refused() {
 
 // ---- names that belong to someone else ---------------------------------------------------
 
+/// A database where `setup` made objects of someone else's (`{role}` in it stands for the
+/// application role), and that role's name, `<db>_app`.
+fn prepared(hint: &str, setup: &str) -> (TestDb, String) {
+    let db = cluster().create_db(hint);
+    let role = format!("{}_app", db.name());
+    let setup = setup.replace("{role}", &role);
+    db.client()
+        .batch_execute(&setup)
+        .unwrap_or_else(|e| panic!("{}\n{setup}", crate::support::pg_error(&e)));
+    (db, role)
+}
+
 #[test]
 fn a_schema_holding_another_applications_objects_is_refused() {
-    let db = cluster().create_db("foreign_schema");
-    let role = format!("{}_app", db.name());
-    db.client()
-        .batch_execute(
-            "CREATE SCHEMA shop;
-             CREATE TABLE shop.orders (id serial PRIMARY KEY, total numeric);
-             INSERT INTO shop.orders (total) VALUES (9.99);
-             CREATE FUNCTION shop.total() RETURNS numeric LANGUAGE sql AS 'SELECT sum(total) FROM shop.orders';",
-        )
-        .expect("set up the foreign schema");
+    let (db, role) = prepared(
+        "foreign_schema",
+        "CREATE SCHEMA shop;
+         CREATE TABLE shop.orders (id serial PRIMARY KEY, total numeric);
+         INSERT INTO shop.orders (total) VALUES (9.99);
+         CREATE FUNCTION shop.total() RETURNS numeric LANGUAGE sql AS 'SELECT sum(total) FROM shop.orders';",
+    );
     for args in [&["install"][..], &["install", "--dry-run"][..]] {
         let mut args = args.to_vec();
         args.extend(["--schema", "shop", "--role", &role]);
@@ -512,15 +508,12 @@ fn a_schema_holding_another_applications_objects_is_refused() {
 fn a_foreign_table_named_session_is_not_taken_for_connect_pgs() {
     // Same name, other columns: another application's session table. Adopting it would
     // retype or drop its columns.
-    let db = cluster().create_db("foreign_session");
-    let role = format!("{}_app", db.name());
-    db.client()
-        .batch_execute(
-            "CREATE SCHEMA auth;
-             CREATE TABLE auth.session (sess_id text PRIMARY KEY, user_id int NOT NULL, sess_data text);
-             INSERT INTO auth.session VALUES ('s1', 42, 'x');",
-        )
-        .expect("set up");
+    let (db, role) = prepared(
+        "foreign_session",
+        "CREATE SCHEMA auth;
+         CREATE TABLE auth.session (sess_id text PRIMARY KEY, user_id int NOT NULL, sess_data text);
+         INSERT INTO auth.session VALUES ('s1', 42, 'x');",
+    );
     refused_unchanged(
         &db,
         &["install", "--schema", "auth", "--role", &role],
@@ -534,25 +527,22 @@ fn an_empty_or_legacy_connect_pg_schema_is_adopted() {
     // The compatible side of the rule: a schema that is empty, or holds only what connect-pg's
     // correct_web() made (the session table with its columns, index and trigger, and its
     // functions), is the session store's, with or without the tool's marker.
-    let db = cluster().create_db("adopt");
-    let role = format!("{}_app", db.name());
-    db.client()
-        .batch_execute(&format!(
-            "CREATE SCHEMA empty;
-             CREATE SCHEMA legacy;
-             CREATE TABLE legacy.session (sess_id text PRIMARY KEY, sess_data text,
-                                          expiration timestamptz DEFAULT now() + interval '1 day');
-             CREATE INDEX expire_idx ON legacy.session (expiration);
-             INSERT INTO legacy.session VALUES ('live', 'data', now() + interval '1 hour');
-             CREATE FUNCTION legacy.valid_sessions() RETURNS SETOF legacy.session LANGUAGE sql
-                 AS 'SELECT * FROM legacy.session WHERE expiration > now() OR expiration IS NULL';
-             CREATE FUNCTION legacy.all_session_ids() RETURNS SETOF text LANGUAGE sql
-                 AS 'SELECT sess_id FROM legacy.session';
-             CREATE ROLE {role} LOGIN PASSWORD 'password';
-             GRANT USAGE ON SCHEMA legacy TO {role};
-             GRANT EXECUTE ON FUNCTION legacy.valid_sessions() TO {role};"
-        ))
-        .expect("set up");
+    let (db, role) = prepared(
+        "adopt",
+        "CREATE SCHEMA empty;
+         CREATE SCHEMA legacy;
+         CREATE TABLE legacy.session (sess_id text PRIMARY KEY, sess_data text,
+                                      expiration timestamptz DEFAULT now() + interval '1 day');
+         CREATE INDEX expire_idx ON legacy.session (expiration);
+         INSERT INTO legacy.session VALUES ('live', 'data', now() + interval '1 hour');
+         CREATE FUNCTION legacy.valid_sessions() RETURNS SETOF legacy.session LANGUAGE sql
+             AS 'SELECT * FROM legacy.session WHERE expiration > now() OR expiration IS NULL';
+         CREATE FUNCTION legacy.all_session_ids() RETURNS SETOF text LANGUAGE sql
+             AS 'SELECT sess_id FROM legacy.session';
+         CREATE ROLE {role} LOGIN PASSWORD 'password';
+         GRANT USAGE ON SCHEMA legacy TO {role};
+         GRANT EXECUTE ON FUNCTION legacy.valid_sessions() TO {role};",
+    );
     let run = db.cli(&["install", "--schema", "legacy", "--role", &role]);
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(

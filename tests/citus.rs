@@ -43,6 +43,25 @@ fn rows_per_worker(store: &Store) -> Vec<(u16, i64)> {
         .collect()
 }
 
+/// count_sessions() as the application role.
+fn count(store: &Store, app: &mut postgres::Client) -> i32 {
+    app.query_one(&store.render("SELECT {schema}.count_sessions()"), &[])
+        .expect("count_sessions as the app")
+        .get(0)
+}
+
+/// get_session_data(`id`) as the application role.
+fn get(store: &Store, app: &mut postgres::Client, id: &str) -> Vec<String> {
+    app.query(
+        &store.render("SELECT {schema}.get_session_data($1)"),
+        &[&id],
+    )
+    .expect("get_session_data as the app")
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
 /// Every one of `steps` is among the steps the install run applied.
 #[track_caller]
 fn assert_applied(run: &Run, steps: &[&str]) {
@@ -165,22 +184,8 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
     assert!(per_worker.iter().all(|(_, n)| *n > 200), "{per_worker:?}");
     assert_eq!(per_worker.iter().map(|(_, n)| n).sum::<i64>(), 1000);
 
-    let count = |app: &mut postgres::Client| -> i32 {
-        app.query_one(&store.render("SELECT {schema}.count_sessions()"), &[])
-            .expect("count_sessions as the app")
-            .get(0)
-    };
-    assert_eq!(count(&mut app), 1000);
-    let got: Vec<String> = app
-        .query(
-            &store.render("SELECT {schema}.get_session_data('sess-7')"),
-            &[],
-        )
-        .expect("get")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(got, ["data of sess-7"]);
+    assert_eq!(count(&store, &mut app), 1000);
+    assert_eq!(get(&store, &mut app, "sess-7"), ["data of sess-7"]);
 
     // Written already expired: not returned, not counted, and gone after the write.
     app.batch_execute(
@@ -188,14 +193,8 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
             .render("SELECT {schema}.set_session_data('sess-7', 'x', now() - interval '1 second')"),
     )
     .expect("set expired");
-    assert!(app
-        .query(
-            &store.render("SELECT {schema}.get_session_data('sess-7')"),
-            &[]
-        )
-        .expect("get")
-        .is_empty());
-    assert_eq!(count(&mut app), 999);
+    assert!(get(&store, &mut app, "sess-7").is_empty());
+    assert_eq!(count(&store, &mut app), 999);
     assert_eq!(
         store.db.query_strings(
             &store.render("SELECT count(*) FROM {schema}.session WHERE sess_id = 'sess-7'")
@@ -204,19 +203,13 @@ fn a_thousand_sessions_land_on_both_workers_one_worker_per_call() {
     );
     app.batch_execute(&store.render("SELECT {schema}.destroy_session('sess-8')"))
         .expect("destroy");
-    assert_eq!(count(&mut app), 998);
+    assert_eq!(count(&store, &mut app), 998);
 
     // Expired behind the store's back (time passing): never counted nor returned at once,
     // and the sweep deletes exactly those rows.
     store.sql("UPDATE {schema}.session SET expiration = now() - interval '1 minute' WHERE sess_id LIKE 'sess-1__'");
-    assert_eq!(count(&mut app), 898);
-    assert!(app
-        .query(
-            &store.render("SELECT {schema}.get_session_data('sess-150')"),
-            &[]
-        )
-        .expect("get")
-        .is_empty());
+    assert_eq!(count(&store, &mut app), 898);
+    assert!(get(&store, &mut app, "sess-150").is_empty());
     store
         .cli(&["sweep"])
         .assert_code(0)
@@ -391,11 +384,11 @@ fn drift_in_the_distribution_fails_verify_and_install_repairs_it() {
     assert_applied(&repaired, &["citus.functions", "citus.role.owner"]);
     assert_distributed(&store);
     store.cli(&["verify"]).assert_code(0);
-    let n: i32 = app
-        .query_one(&store.render("SELECT {schema}.count_sessions()"), &[])
-        .expect("count_sessions after the repair")
-        .get(0);
-    assert_eq!(n, 0);
+    assert_eq!(
+        count(&store, &mut app),
+        0,
+        "count_sessions after the repair"
+    );
 }
 
 #[test]
@@ -503,14 +496,8 @@ fn connect_pg_1_1_5_works_through_the_coordinator() {
     // It changes the shared role nodepg, which other tests' snapshots show.
     let _roles = citus().coordinator.global_lock();
     let db = citus().create_db("e2e_citus");
-    db.cli(&["install"]).assert_code(0);
     let password = "e2e citus pässword";
-    db.cli_with(
-        &["set-password", "--password-stdin"],
-        &[],
-        Some(format!("{password}\n").as_bytes()),
-    )
-    .assert_code(0);
+    crate::e2e_connect_pg::install_with_password(&db, password);
     db.client()
         .batch_execute(&format!(
             "INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, 'nodepg', 'password=''{password}''')"
@@ -565,11 +552,7 @@ fn roles_made_by_an_install_into_another_database_reach_the_workers() {
         &store.render("SELECT {schema}.set_session_data('r-1', 'x', now() + interval '1 hour')"),
     )
     .expect("set through the coordinator");
-    let n: i32 = app
-        .query_one(&store.render("SELECT {schema}.count_sessions()"), &[])
-        .expect("count")
-        .get(0);
-    assert_eq!(n, 1);
+    assert_eq!(count(&store, &mut app), 1);
 }
 
 #[test]

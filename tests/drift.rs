@@ -382,47 +382,41 @@ fn dry_run_on_a_drifted_database_changes_nothing() {
 
 // Issue 12: one test per drift of the issue's table, with what install says it removed.
 
-/// Runs a drift case that install repairs, and returns what install printed.
-fn repaired(case: &str, sql: &str, expect: &[&str]) -> (Store, Run) {
-    let (s, repair) = drift(case, sql, expect, Then::Repaired);
-    (s, repair.expect("a repair run"))
-}
-
+/// Runs a drift case that install repairs; the repair must print `line` (rendered with the
+/// store's names), which says what install removed.
 #[track_caller]
-fn says(run: &Run, line: &str) {
+fn repaired(case: &str, sql: &str, expect: &[&str], line: &str) -> Store {
+    let (s, repair) = drift(case, sql, expect, Then::Repaired);
+    let repair = repair.expect("a repair run");
+    let line = s.render(line);
     assert!(
-        run.stdout.lines().any(|l| l.trim() == line),
-        "install must say {line:?}\n{run}"
+        repair.stdout.lines().any(|l| l.trim() == line),
+        "{case}: install must say {line:?}\n{repair}"
     );
+    s
 }
 
 /// FORCE subjects the owner, as whom the functions run, to the policies: every write fails.
 #[test]
 fn row_level_security_forced_with_a_policy() {
-    let (s, repair) = repaired(
+    repaired(
         "rls_forced",
         "ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY;
          ALTER TABLE {schema}.session FORCE ROW LEVEL SECURITY;
          CREATE POLICY nobody ON {schema}.session USING (false)",
         &["table.rls"],
-    );
-    says(
-        &repair,
-        &s.render("dropped policy nobody on {schema}.session"),
+        "dropped policy nobody on {schema}.session",
     );
 }
 
 /// Every new session is lost.
 #[test]
 fn rule_that_swallows_inserts() {
-    let (s, repair) = repaired(
+    repaired(
         "rule_instead_nothing",
         "CREATE RULE swallow AS ON INSERT TO {schema}.session DO INSTEAD NOTHING",
         &["table.rules"],
-    );
-    says(
-        &repair,
-        &s.render("dropped rule swallow on {schema}.session"),
+        "dropped rule swallow on {schema}.session",
     );
 }
 
@@ -430,17 +424,14 @@ fn rule_that_swallows_inserts() {
 /// else's and stays.
 #[test]
 fn before_trigger_that_blanks_the_data() {
-    let (s, repair) = repaired(
+    let s = repaired(
         "trigger_blanks",
         "CREATE FUNCTION public.{schema}_blank() RETURNS trigger LANGUAGE plpgsql
              AS $$ BEGIN NEW.sess_data := ''; RETURN NEW; END $$;
          CREATE TRIGGER blank BEFORE INSERT OR UPDATE ON {schema}.session
              FOR EACH ROW EXECUTE FUNCTION public.{schema}_blank()",
         &["table.triggers"],
-    );
-    says(
-        &repair,
-        &s.render("dropped trigger blank on {schema}.session (its function public.{schema}_blank() is not the store's and stays)"),
+        "dropped trigger blank on {schema}.session (its function public.{schema}_blank() is not the store's and stays)",
     );
     assert_eq!(
         s.db.query_strings(
@@ -454,7 +445,7 @@ fn before_trigger_that_blanks_the_data() {
 /// Every session is copied into a table another role can read.
 #[test]
 fn after_trigger_that_copies_sessions_out() {
-    let (s, repair) = repaired(
+    let s = repaired(
         "trigger_copies",
         "CREATE TABLE public.{schema}_loot (sess_id text, sess_data text);
          GRANT SELECT ON public.{schema}_loot TO PUBLIC;
@@ -464,10 +455,7 @@ fn after_trigger_that_copies_sessions_out() {
              FOR EACH ROW EXECUTE FUNCTION public.{schema}_copy();
          UPDATE {schema}.session SET sess_data = sess_data WHERE sess_id = 'keep-1'",
         &["table.triggers"],
-    );
-    says(
-        &repair,
-        &s.render("dropped trigger \"Copy Out\" on {schema}.session (its function public.{schema}_copy() is not the store's and stays)"),
+        "dropped trigger \"Copy Out\" on {schema}.session (its function public.{schema}_copy() is not the store's and stays)",
     );
     // The application's next write is not copied any more.
     s.sql("SELECT {schema}.set_session_data('after', 'secret', now() + interval '1 day')");
@@ -481,15 +469,12 @@ fn after_trigger_that_copies_sessions_out() {
 /// Mallory reads every session. A superuser member is no drift (it reads everything anyway).
 #[test]
 fn someone_made_a_member_of_the_owner_role() {
-    let (s, repair) = repaired(
+    let s = repaired(
         "owner_member",
         "CREATE ROLE {schema}_mallory; GRANT {owner} TO {schema}_mallory;
          CREATE ROLE {schema}_root SUPERUSER; GRANT {owner} TO {schema}_root",
         &["role.owner.members"],
-    );
-    says(
-        &repair,
-        &s.render("revoked membership of {schema}_mallory in {owner}"),
+        "revoked membership of {schema}_mallory in {owner}",
     );
     assert_eq!(
         s.db.query_strings(&s.render(

@@ -36,15 +36,20 @@ pub(crate) fn npm_ci() {
 fn connect_pg_1_1_5_works_against_an_installed_database() {
     npm_ci();
     let db = private_cluster().create_db("e2e_connect_pg");
-    db.cli(&["install"]).assert_code(0);
     let password = "e2e pässword with 'quotes' and $dollars";
+    install_with_password(&db, password);
+    assert_driver_works(&db, password);
+}
+
+/// `install` with the default names, then `set-password` gives nodepg `password`.
+pub(crate) fn install_with_password(db: &TestDb, password: &str) {
+    db.cli(&["install"]).assert_code(0);
     db.cli_with(
         &["set-password", "--password-stdin"],
         &[],
         Some(format!("{password}\n").as_bytes()),
     )
     .assert_code(0);
-    assert_driver_works(&db, password);
 }
 
 /// Runs the driver as nodepg with `password` against `db` and checks everything it saw; at

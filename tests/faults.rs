@@ -72,6 +72,22 @@ enum Fault {
     Terminate,
 }
 
+/// A test of `$scenario` under each fault, named as CI reports it: `$restart` with
+/// `Fault::Restart`, `$lost` with `Fault::Terminate`.
+macro_rules! under_each_fault {
+    ($scenario:ident, $restart:ident, $lost:ident) => {
+        #[test]
+        fn $restart() {
+            $scenario(Fault::Restart);
+        }
+
+        #[test]
+        fn $lost() {
+            $scenario(Fault::Terminate);
+        }
+    };
+}
+
 fn strike(db: &TestDb, fault: &Fault) {
     match fault {
         Fault::Restart => db.cluster().restart(),
@@ -159,15 +175,11 @@ fn install_interrupted(fault: Fault) {
     );
 }
 
-#[test]
-fn server_restart_during_install_rolls_back_and_the_rerun_converges() {
-    install_interrupted(Fault::Restart);
-}
-
-#[test]
-fn connection_lost_during_install_rolls_back_and_the_rerun_converges() {
-    install_interrupted(Fault::Terminate);
-}
+under_each_fault!(
+    install_interrupted,
+    server_restart_during_install_rolls_back_and_the_rerun_converges,
+    connection_lost_during_install_rolls_back_and_the_rerun_converges
+);
 
 #[test]
 fn server_restart_while_waiting_for_the_install_lock() {
@@ -216,15 +228,11 @@ fn verify_interrupted(fault: Fault) {
     db.cli(&["verify"]).assert_code(0);
 }
 
-#[test]
-fn server_restart_during_verify_is_a_clean_error() {
-    verify_interrupted(Fault::Restart);
-}
-
-#[test]
-fn connection_lost_during_verify_is_a_clean_error() {
-    verify_interrupted(Fault::Terminate);
-}
+under_each_fault!(
+    verify_interrupted,
+    server_restart_during_verify_is_a_clean_error,
+    connection_lost_during_verify_is_a_clean_error
+);
 
 fn stored_password(db: &TestDb) -> String {
     db.query_strings("SELECT coalesce(rolpassword, 'none') FROM pg_authid WHERE rolname = 'nodepg'")
@@ -279,12 +287,8 @@ fn set_password_interrupted(fault: Fault) {
     assert!(db.client_as("nodepg", "second-Pw-2").is_ok());
 }
 
-#[test]
-fn server_restart_during_set_password_changes_nothing_and_the_rerun_works() {
-    set_password_interrupted(Fault::Restart);
-}
-
-#[test]
-fn connection_lost_during_set_password_changes_nothing_and_the_rerun_works() {
-    set_password_interrupted(Fault::Terminate);
-}
+under_each_fault!(
+    set_password_interrupted,
+    server_restart_during_set_password_changes_nothing_and_the_rerun_works,
+    connection_lost_during_set_password_changes_nothing_and_the_rerun_works
+);

@@ -87,124 +87,124 @@ fn guarded_state(h: &Store) -> Vec<String> {
     ))
 }
 
+/// Runs each of `statements`, rendered with the store's names, as the application role: every
+/// one must be refused for lack of privilege, and the guarded state must be the same after.
+#[track_caller]
+fn all_denied(h: &Store, statements: &[&str]) {
+    let before = guarded_state(h);
+    let (mut app, _) = h.app();
+    for sql in statements {
+        denied(&mut app, &h.render(sql));
+    }
+    assert_eq!(before, guarded_state(h));
+}
+
 #[test]
 fn the_application_role_cannot_touch_the_table() {
-    let h = installed("hostile_table");
-    let before = guarded_state(&h);
-    let (mut app, _) = h.app();
-    for sql in [
-        "SELECT * FROM web.session",
-        "SELECT sess_id FROM web.session",
-        "INSERT INTO web.session VALUES ('x', 'y', NULL)",
-        "UPDATE web.session SET sess_data = 'z'",
-        "DELETE FROM web.session",
-        "TRUNCATE web.session",
-        "COPY web.session TO STDOUT",
-        "COPY web.session FROM STDIN",
-        "BEGIN; LOCK TABLE web.session IN ACCESS SHARE MODE",
-        "BEGIN; LOCK TABLE web.session IN ACCESS EXCLUSIVE MODE",
-        "SELECT * FROM web.session FOR UPDATE",
-        "ALTER TABLE web.session DISABLE TRIGGER delete_expired_trig",
-        "ALTER TABLE web.session ADD COLUMN stolen text",
-        "CREATE TRIGGER planted AFTER INSERT ON web.session FOR EACH ROW EXECUTE FUNCTION web.remove_expired()",
-        "CREATE POLICY planted ON web.session USING (true)",
-        "CREATE INDEX planted ON web.session (sess_data)",
-        "DROP TABLE web.session",
-        "COMMENT ON TABLE web.session IS 'pwned'",
-        "GRANT SELECT ON web.session TO PUBLIC",
-        // The trigger function, called directly.
-        "SELECT web.remove_expired()",
-    ] {
-        denied(&mut app, sql);
-    }
-    // session_replication_role = replica would switch the expiry trigger off.
-    denied(&mut app, "SET session_replication_role = replica");
-    assert_eq!(before, guarded_state(&h));
+    all_denied(
+        &installed("hostile_table"),
+        &[
+            "SELECT * FROM web.session",
+            "SELECT sess_id FROM web.session",
+            "INSERT INTO web.session VALUES ('x', 'y', NULL)",
+            "UPDATE web.session SET sess_data = 'z'",
+            "DELETE FROM web.session",
+            "TRUNCATE web.session",
+            "COPY web.session TO STDOUT",
+            "COPY web.session FROM STDIN",
+            "BEGIN; LOCK TABLE web.session IN ACCESS SHARE MODE",
+            "BEGIN; LOCK TABLE web.session IN ACCESS EXCLUSIVE MODE",
+            "SELECT * FROM web.session FOR UPDATE",
+            "ALTER TABLE web.session DISABLE TRIGGER delete_expired_trig",
+            "ALTER TABLE web.session ADD COLUMN stolen text",
+            "CREATE TRIGGER planted AFTER INSERT ON web.session FOR EACH ROW EXECUTE FUNCTION web.remove_expired()",
+            "CREATE POLICY planted ON web.session USING (true)",
+            "CREATE INDEX planted ON web.session (sess_data)",
+            "DROP TABLE web.session",
+            "COMMENT ON TABLE web.session IS 'pwned'",
+            "GRANT SELECT ON web.session TO PUBLIC",
+            // The trigger function, called directly.
+            "SELECT web.remove_expired()",
+            // session_replication_role = replica would switch the expiry trigger off.
+            "SET session_replication_role = replica",
+        ],
+    );
 }
 
 #[test]
 fn the_application_role_cannot_change_or_add_to_the_schema() {
-    let h = installed("hostile_schema");
-    let before = guarded_state(&h);
-    let (mut app, _) = h.app();
-    for sql in [
-        "CREATE TABLE web.planted (x int)",
-        "CREATE VIEW web.everything AS SELECT 1",
-        "CREATE SEQUENCE web.planted",
-        "CREATE FUNCTION web.planted() RETURNS int LANGUAGE sql AS 'SELECT 1'",
-        // Replace a definer function's body with one that lists every session.
-        "CREATE OR REPLACE FUNCTION web.get_session_data(sessid text) RETURNS SETOF text
-             LANGUAGE sql SECURITY DEFINER AS 'SELECT sess_id FROM web.session'",
-        "ALTER FUNCTION web.get_session_data(text) SET search_path = public, pg_temp",
-        "ALTER FUNCTION web.get_session_data(text) RESET search_path",
-        "ALTER FUNCTION web.count_sessions() SECURITY INVOKER",
-        "DROP FUNCTION web.clear_sessions()",
-        "COMMENT ON FUNCTION web.count_sessions() IS 'pwned'",
-        "COMMENT ON SCHEMA web IS 'pwned'",
-        "GRANT EXECUTE ON FUNCTION web.remove_expired() TO PUBLIC",
-        "ALTER DEFAULT PRIVILEGES FOR ROLE web_owner GRANT SELECT ON TABLES TO PUBLIC",
-        "ALTER SCHEMA web RENAME TO old_web",
-        "REASSIGN OWNED BY web_owner TO CURRENT_USER",
-        "DROP OWNED BY web_owner",
-    ] {
-        denied(&mut app, sql);
-    }
-    let me = &h.role;
-    denied(
-        &mut app,
-        &format!("ALTER FUNCTION web.count_sessions() OWNER TO {me}"),
+    all_denied(
+        &installed("hostile_schema"),
+        &[
+            "CREATE TABLE web.planted (x int)",
+            "CREATE VIEW web.everything AS SELECT 1",
+            "CREATE SEQUENCE web.planted",
+            "CREATE FUNCTION web.planted() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            // Replace a definer function's body with one that lists every session.
+            "CREATE OR REPLACE FUNCTION web.get_session_data(sessid text) RETURNS SETOF text
+                 LANGUAGE sql SECURITY DEFINER AS 'SELECT sess_id FROM web.session'",
+            "ALTER FUNCTION web.get_session_data(text) SET search_path = public, pg_temp",
+            "ALTER FUNCTION web.get_session_data(text) RESET search_path",
+            "ALTER FUNCTION web.count_sessions() SECURITY INVOKER",
+            "DROP FUNCTION web.clear_sessions()",
+            "COMMENT ON FUNCTION web.count_sessions() IS 'pwned'",
+            "COMMENT ON SCHEMA web IS 'pwned'",
+            "GRANT EXECUTE ON FUNCTION web.remove_expired() TO PUBLIC",
+            "ALTER DEFAULT PRIVILEGES FOR ROLE web_owner GRANT SELECT ON TABLES TO PUBLIC",
+            "ALTER SCHEMA web RENAME TO old_web",
+            "REASSIGN OWNED BY web_owner TO CURRENT_USER",
+            "DROP OWNED BY web_owner",
+            "ALTER FUNCTION web.count_sessions() OWNER TO {role}",
+        ],
     );
-    assert_eq!(before, guarded_state(&h));
 }
 
 #[test]
 fn the_application_role_cannot_gain_rights() {
     let h = installed("hostile_rights");
-    let before = guarded_state(&h);
-    let (mut app, _) = h.app();
-    let me = &h.role;
     // A live superuser session for the application to try to kill.
     let mut admin = h.db.client();
     let superuser_pid: i32 = admin
         .query_one("SELECT pg_backend_pid()", &[])
         .expect("pid")
         .get(0);
-    for sql in [
-        format!("CREATE ROLE {me}_minion LOGIN SUPERUSER"),
-        format!("CREATE ROLE {me}_minion"),
-        format!("GRANT web_owner TO {me}"),
-        format!("GRANT postgres TO {me}"),
-        format!("GRANT pg_read_server_files TO {me}"),
-        format!("ALTER ROLE {me} SUPERUSER"),
-        format!("ALTER ROLE {me} CREATEROLE"),
-        format!("ALTER ROLE {me} BYPASSRLS"),
-        "ALTER ROLE web_owner LOGIN PASSWORD 'owner-pw'".to_string(),
-        "SET ROLE web_owner".to_string(),
-        "SET ROLE postgres".to_string(),
-        "SET SESSION AUTHORIZATION postgres".to_string(),
-        "SET SESSION AUTHORIZATION web_owner".to_string(),
-        format!("CREATE SCHEMA {me}_own"),
-        "CREATE DATABASE hostile_db".to_string(),
-        "CREATE EXTENSION dblink".to_string(),
-        "CREATE EVENT TRIGGER planted ON ddl_command_start EXECUTE FUNCTION web.remove_expired()"
-            .to_string(),
-        "ALTER SYSTEM SET log_statement = 'none'".to_string(),
-        "SET log_statement = 'none'".to_string(),
-        "SELECT pg_reload_conf()".to_string(),
-        format!("SELECT pg_terminate_backend({superuser_pid})"),
-        format!("SELECT pg_cancel_backend({superuser_pid})"),
-    ] {
-        denied(&mut app, &sql);
-    }
+    let terminate = format!("SELECT pg_terminate_backend({superuser_pid})");
+    let cancel = format!("SELECT pg_cancel_backend({superuser_pid})");
+    all_denied(
+        &h,
+        &[
+            "CREATE ROLE {role}_minion LOGIN SUPERUSER",
+            "CREATE ROLE {role}_minion",
+            "GRANT web_owner TO {role}",
+            "GRANT postgres TO {role}",
+            "GRANT pg_read_server_files TO {role}",
+            "ALTER ROLE {role} SUPERUSER",
+            "ALTER ROLE {role} CREATEROLE",
+            "ALTER ROLE {role} BYPASSRLS",
+            "ALTER ROLE web_owner LOGIN PASSWORD 'owner-pw'",
+            "SET ROLE web_owner",
+            "SET ROLE postgres",
+            "SET SESSION AUTHORIZATION postgres",
+            "SET SESSION AUTHORIZATION web_owner",
+            "CREATE SCHEMA {role}_own",
+            "CREATE DATABASE hostile_db",
+            "CREATE EXTENSION dblink",
+            "CREATE EVENT TRIGGER planted ON ddl_command_start EXECUTE FUNCTION web.remove_expired()",
+            "ALTER SYSTEM SET log_statement = 'none'",
+            "SET log_statement = 'none'",
+            "SELECT pg_reload_conf()",
+            &terminate,
+            &cancel,
+        ],
+    );
     assert!(
         admin.simple_query("SELECT 1").is_ok(),
         "the superuser session survived"
     );
-    assert_eq!(before, guarded_state(&h));
     assert_eq!(
-        h.db.query_strings(&format!(
-            "SELECT count(*) FROM pg_roles WHERE rolname LIKE '{me}_minion%'"
-        )),
+        h.db.query_strings(
+            &h.render("SELECT count(*) FROM pg_roles WHERE rolname LIKE '{role}_minion%'")
+        ),
         ["0"]
     );
 }
@@ -231,8 +231,7 @@ fn the_application_role_cannot_read_what_is_not_its_own() {
             }
         ))
         .expect("set up other applications' data");
-    let (mut app, _) = h.app();
-    for sql in [
+    let statements = [
         "SELECT * FROM billing.cards",
         "SELECT * FROM public.secrets",
         "SELECT nextval('public.invoice_no')",
@@ -245,9 +244,9 @@ fn the_application_role_cannot_read_what_is_not_its_own() {
         "SELECT lo_import('/etc/passwd')",
         "COPY public.secrets TO '/tmp/stolen'",
         "CREATE TEMP TABLE loot (x text); COPY loot FROM PROGRAM 'id'",
-    ] {
-        denied(&mut app, sql);
-    }
+    ];
+    all_denied(&h, &statements);
+    let (mut app, _) = h.app();
     if dblink {
         denied(
             &mut app,

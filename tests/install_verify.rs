@@ -2,7 +2,7 @@
 //! behaviour through the application role, permissions, drift naming one check, pgTAP
 //! loading, and bad connection input.
 
-use crate::support::{cluster, cluster_without_pgtap, failing_checks as failing, Run};
+use crate::support::{cluster, cluster_without_pgtap, failing_checks as failing, Run, TestDb};
 
 /// Installs with an application role of this test's own (roles are cluster-wide and tests
 /// run in parallel), gives it `password`, and returns its name.
@@ -110,12 +110,10 @@ fn contract_behaviour_through_the_application_role() {
     assert_eq!(get(&mut app, "s1"), ["{\"a\":1}"]);
     set(&mut app, "s1", "{\"a\":2}", Some("1 hour"));
     assert_eq!(get(&mut app, "s1"), ["{\"a\":2}"]);
-    let rows: i64 = db
-        .client()
-        .query_one("SELECT count(*) FROM web.session WHERE sess_id = 's1'", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(rows, 1);
+    assert_eq!(
+        db.query_strings("SELECT count(*) FROM web.session WHERE sess_id = 's1'"),
+        ["1"]
+    );
     // miss
     assert!(get(&mut app, "nope").is_empty());
     // NULL expiration is returned and counted
@@ -126,15 +124,11 @@ fn contract_behaviour_through_the_application_role() {
     set(&mut app, "old", "o", Some("-1 minute"));
     assert!(get(&mut app, "old").is_empty());
     assert_eq!(count(&mut app), 2);
-    let old: i64 = db
-        .client()
-        .query_one(
-            "SELECT count(*) FROM web.session WHERE sess_id = 'old'",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    assert_eq!(old, 0, "an expired session must be gone after the write");
+    assert_eq!(
+        db.query_strings("SELECT count(*) FROM web.session WHERE sess_id = 'old'"),
+        ["0"],
+        "an expired session must be gone after the write"
+    );
     // an expired row left by someone else is swept by later writes, and never returned meanwhile
     db.client()
         .batch_execute(
@@ -172,12 +166,7 @@ fn contract_behaviour_through_the_application_role() {
     // clear removes everything
     app.execute("SELECT web.clear_sessions()", &[]).unwrap();
     assert_eq!(count(&mut app), 0);
-    let all: i64 = db
-        .client()
-        .query_one("SELECT count(*) FROM web.session", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(all, 0);
+    assert_eq!(db.query_strings("SELECT count(*) FROM web.session"), ["0"]);
 }
 
 #[test]
@@ -203,13 +192,19 @@ fn application_role_cannot_touch_the_table_schema_or_trigger_function() {
     }
 }
 
-#[test]
-fn verify_names_exactly_the_missing_index() {
-    let db = cluster().create_db("drift_index");
+/// A database with the store installed under the default names, then `drift` run on it.
+fn installed_then(hint: &str, drift: &str) -> TestDb {
+    let db = cluster().create_db(hint);
     assert_eq!(db.cli(&["install"]).code, 0);
     db.client()
-        .batch_execute("DROP INDEX web.expire_idx")
-        .unwrap();
+        .batch_execute(drift)
+        .unwrap_or_else(|e| panic!("{drift}: {}", crate::support::pg_error(&e)));
+    db
+}
+
+#[test]
+fn verify_names_exactly_the_missing_index() {
+    let db = installed_then("drift_index", "DROP INDEX web.expire_idx");
     let verify = db.cli(&["verify"]);
     assert_eq!(verify.code, 1, "{verify}");
     assert_eq!(failing(&verify), ["expire_idx"], "{verify}");
@@ -226,11 +221,7 @@ fn verify_names_exactly_the_missing_index() {
 
 #[test]
 fn tap_format_is_tap() {
-    let db = cluster().create_db("tap");
-    assert_eq!(db.cli(&["install"]).code, 0);
-    db.client()
-        .batch_execute("DROP TRIGGER delete_expired_trig ON web.session")
-        .unwrap();
+    let db = installed_then("tap", "DROP TRIGGER delete_expired_trig ON web.session");
     let verify = db.cli(&["verify", "--format", "tap"]);
     assert_eq!(verify.code, 1, "{verify}");
     assert!(verify.stdout.starts_with("TAP version 1"), "{verify}");
@@ -300,36 +291,22 @@ fn no_pgtap_on_the_server_is_a_clear_error_and_changes_nothing() {
 #[test]
 fn two_installs_with_different_names_do_not_interfere() {
     let db = cluster().create_db("two_names");
-    assert_eq!(
-        db.cli(&["install", "--schema", "alpha", "--role", "alpha_app"])
-            .code,
-        0
-    );
-    assert_eq!(
-        db.cli(&["install", "--schema", "beta", "--role", "beta_app"])
-            .code,
-        0
-    );
-    assert_eq!(
-        db.cli(&["verify", "--schema", "alpha", "--role", "alpha_app"])
-            .code,
-        0
-    );
-    assert_eq!(
-        db.cli(&["verify", "--schema", "beta", "--role", "beta_app"])
-            .code,
-        0
-    );
+    // The store in schema `name`, application role `<name>_app`.
+    let named = |command: &str, name: &str| {
+        let role = format!("{name}_app");
+        db.cli(&[command, "--schema", name, "--role", &role])
+    };
+    for command in ["install", "verify"] {
+        for name in ["alpha", "beta"] {
+            named(command, name).assert_code(0);
+        }
+    }
     db.client()
         .batch_execute("DROP INDEX alpha.expire_idx")
         .unwrap();
-    let a = db.cli(&["verify", "--schema", "alpha", "--role", "alpha_app"]);
+    let a = named("verify", "alpha");
     assert_eq!(failing(&a), ["expire_idx"], "{a}");
-    assert_eq!(
-        db.cli(&["verify", "--schema", "beta", "--role", "beta_app"])
-            .code,
-        0
-    );
+    named("verify", "beta").assert_code(0);
     // Each application role reaches its own schema only.
     db.client()
         .batch_execute("ALTER ROLE beta_app PASSWORD 'beta-pw'")
@@ -410,27 +387,33 @@ fn tls_run(sslmode: &str, host: &str, root: &std::path::Path) -> Run {
     crate::support::run(cmd)
 }
 
+/// `tls_run`, which must exit with `code`; a refused connection (3) must say so in one clean
+/// line.
+#[track_caller]
+fn assert_tls(sslmode: &str, host: &str, root: &std::path::Path, code: i32) -> Run {
+    let run = tls_run(sslmode, host, root);
+    run.assert_code(code);
+    if code == 3 {
+        assert_one_clean_line(&run);
+    }
+    run
+}
+
 #[test]
 fn tls_verify_full_succeeds_with_the_right_ca_and_host() {
-    let run = tls_run("verify-full", "localhost", cluster().ca_cert());
-    assert_eq!(run.code, 0, "{run}");
+    assert_tls("verify-full", "localhost", cluster().ca_cert(), 0);
 }
 
 #[test]
 fn tls_verify_full_refuses_a_wrong_host_name() {
-    let run = tls_run("verify-full", "wrong.example", cluster().ca_cert());
-    assert_eq!(run.code, 3, "{run}");
-    assert_one_clean_line(&run);
+    assert_tls("verify-full", "wrong.example", cluster().ca_cert(), 3);
     // verify-ca checks the chain only, so the same name is accepted there.
-    let run = tls_run("verify-ca", "wrong.example", cluster().ca_cert());
-    assert_eq!(run.code, 0, "{run}");
+    assert_tls("verify-ca", "wrong.example", cluster().ca_cert(), 0);
 }
 
 #[test]
 fn tls_verify_full_refuses_an_unknown_ca() {
-    let run = tls_run("verify-full", "localhost", cluster().other_ca_cert());
-    assert_eq!(run.code, 3, "{run}");
-    assert_one_clean_line(&run);
+    let run = assert_tls("verify-full", "localhost", cluster().other_ca_cert(), 3);
     assert!(run.stderr.to_lowercase().contains("certificate"), "{run}");
 }
 

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    assert_snapshot, bin, cluster, cluster_without_pgtap, failing_in_json, run, Run, TestDb,
+    assert_snapshot, bin, cluster, cluster_without_pgtap, failing_in_json, run, Run, Store, TestDb,
 };
 
 /// The binary without a database, COLUMNS fixed so that help wraps the same everywhere.
@@ -200,28 +200,25 @@ fn every_exit_code_comes_from_a_real_situation() {
 
 #[test]
 fn status_summarizes_an_installed_store() {
-    let db = cluster().create_db("status");
-    let names = ["--schema", "st", "--role", "st_app"];
-    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
-        cmd.iter().chain(names.iter()).copied().collect()
-    };
+    let s = Store::new("status");
 
-    let r = db.cli(&args(&["status"]));
+    let r = s.cli(&["status"]);
     r.assert_code(0);
-    assert!(r.stdout.contains("st is not installed"), "{r}");
-    assert!(r.stdout.contains("st_app does not exist"), "{r}");
+    assert!(
+        r.stdout.contains(&s.render("{schema} is not installed")),
+        "{r}"
+    );
+    assert!(r.stdout.contains(&s.render("{role} does not exist")), "{r}");
 
-    db.cli(&args(&["install"])).assert_code(0);
+    s.cli(&["install"]).assert_code(0);
     // The expired one as if it had expired since its last write: the trigger, which removes
     // an expired row as it is written, is kept out of the way (replica mode).
-    db.client()
-        .batch_execute(
-            "insert into st.session values ('a', 'x', now() + interval '1 hour'), ('b', 'y', null);
-             set session_replication_role = replica;
-             insert into st.session values ('c', 'z', now() - interval '1 hour');",
-        )
-        .expect("add sessions");
-    let r = db.cli(&args(&["status"]));
+    s.sql(
+        "insert into {schema}.session values ('a', 'x', now() + interval '1 hour'), ('b', 'y', null);
+         set session_replication_role = replica;
+         insert into {schema}.session values ('c', 'z', now() - interval '1 hour');",
+    );
+    let r = s.cli(&["status"]);
     r.assert_code(0);
     let line = |label: &str| -> String {
         r.stdout
@@ -230,7 +227,10 @@ fn status_summarizes_an_installed_store() {
             .unwrap_or_else(|| panic!("no {label} line\n{r}"))
             .to_string()
     };
-    assert_eq!(line("schema"), "schema      st, owned by st_owner");
+    assert_eq!(
+        line("schema"),
+        s.render("schema      {schema}, owned by {owner}")
+    );
     assert!(
         line("last change").contains(&format!(
             "by connect-pg-admin {} as postgres",
@@ -242,19 +242,16 @@ fn status_summarizes_an_installed_store() {
     assert_eq!(line("sessions"), "sessions    2 live, 1 expired");
     assert_eq!(
         line("app role"),
-        "app role    st_app cannot log in: it has no password: run set-password"
+        s.render("app role    {role} cannot log in: it has no password: run set-password")
     );
 
-    db.cli_with(
-        &args(&["set-password", "--password-stdin"]),
-        &[],
-        Some(b"status-test-password\n"),
+    s.cli_stdin(
+        &["set-password", "--password-stdin"],
+        b"status-test-password\n",
     )
     .assert_code(0);
-    db.client()
-        .batch_execute("alter function st.count_sessions() security invoker")
-        .expect("drift");
-    let r = db.cli(&args(&["status", "--format", "json"]));
+    s.sql("alter function {schema}.count_sessions() security invoker");
+    let r = s.cli(&["status", "--format", "json"]);
     r.assert_code(0);
     let v: serde_json::Value =
         serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}\n{r}"));
@@ -268,157 +265,155 @@ fn status_summarizes_an_installed_store() {
     assert_eq!(v["status"]["app_role"]["can_log_in"], true);
     let failing = failing_in_json(&v);
     assert_eq!(failing, ["function.count_sessions.definer"]);
-    db.cli(&args(&["install", "-q"])).assert_code(0);
-    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
+    s.cli(&["install", "-q"]).assert_code(0);
+    s.cli(&["uninstall", "--yes"]).assert_code(0);
 }
 
 // ---------------------------------------------------------------------------------------
 // uninstall
 
-fn exists(db: &TestDb, sql: &str) -> bool {
-    db.query_strings(&format!("select exists ({sql})")) == ["t"]
+/// Whether `sql`, rendered with the store's names, returns a row.
+fn exists(s: &Store, sql: &str) -> bool {
+    s.db.query_strings(&format!("select exists ({})", s.render(sql))) == ["t"]
 }
 
 #[test]
 fn uninstall_then_install_passes_verify() {
-    let db = cluster().create_db("uninstall_cycle");
-    let names = ["--schema", "un", "--role", "un_app"];
-    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
-        cmd.iter().chain(names.iter()).copied().collect()
-    };
-    db.cli(&args(&["install"])).assert_code(0);
-    db.client()
-        .batch_execute("select un.set_session_data('s1', 'd', null)")
-        .expect("a session");
+    let s = Store::new("uninstall_cycle");
+    s.cli(&["install"]).assert_code(0);
+    s.sql("select {schema}.set_session_data('s1', 'd', null)");
 
     // Without confirmation: refused, nothing changed.
-    let before = db.snapshot();
-    let r = db.cli(&args(&["uninstall"]));
+    let before = s.db.snapshot();
+    let r = s.cli(&["uninstall"]);
     r.assert_code(2);
     assert_eq!(
-        db.snapshot(),
+        s.db.snapshot(),
         before,
         "an unconfirmed uninstall changed something"
     );
 
     // Dry run: lists, changes nothing.
-    let r = db.cli(&args(&["uninstall", "--dry-run"]));
+    let r = s.cli(&["uninstall", "--dry-run"]);
     r.assert_code(0);
     for needle in [
-        "Would drop schema un with 1 session(s):",
-        "  table un.session\n",
-        "  table un.install_history\n",
-        "  function un.get_session_data(text)\n",
-        "Would drop role un_owner\n",
-        "Would drop role un_app\n",
+        "Would drop schema {schema} with 1 session(s):",
+        "  table {schema}.session\n",
+        "  table {schema}.install_history\n",
+        "  function {schema}.get_session_data(text)\n",
+        "Would drop role {owner}\n",
+        "Would drop role {role}\n",
         "Dry run: nothing was changed.",
     ] {
-        assert!(r.stdout.contains(needle), "{needle:?} missing\n{r}");
+        let needle = s.render(needle);
+        assert!(r.stdout.contains(&needle), "{needle:?} missing\n{r}");
     }
-    assert_eq!(db.snapshot(), before, "--dry-run changed something");
+    assert_eq!(s.db.snapshot(), before, "--dry-run changed something");
 
-    let r = db.cli(&args(&["uninstall", "--yes"]));
+    let r = s.cli(&["uninstall", "--yes"]);
     r.assert_code(0);
     assert!(r.stdout.contains("Uninstalled; committed."), "{r}");
     assert!(!exists(
-        &db,
-        "select from pg_namespace where nspname = 'un'"
+        &s,
+        "select from pg_namespace where nspname = '{schema}'"
     ));
     assert!(!exists(
-        &db,
-        "select from pg_roles where rolname in ('un_owner', 'un_app')"
+        &s,
+        "select from pg_roles where rolname in ('{owner}', '{role}')"
     ));
-    let r = db.cli(&args(&["uninstall", "--yes"]));
+    let r = s.cli(&["uninstall", "--yes"]);
     r.assert_code(0);
     assert!(r.stdout.contains("Nothing to uninstall"), "{r}");
 
-    db.cli(&args(&["install"])).assert_code(0);
-    db.cli(&args(&["verify"])).assert_code(0);
-    db.cli(&args(&["uninstall", "--yes", "-q"])).assert_code(0);
+    s.cli(&["install"]).assert_code(0);
+    s.cli(&["verify"]).assert_code(0);
+    s.cli(&["uninstall", "--yes", "-q"]).assert_code(0);
 }
 
 #[test]
 fn uninstall_refuses_when_anything_is_not_the_tools() {
-    let db = cluster().create_db("uninstall_refuse");
+    let s = Store::new("uninstall_refuse").installed();
     let other = cluster().create_db("uninstall_refuse_other");
-    let names = ["--schema", "ur", "--role", "ur_app"];
-    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
-        cmd.iter().chain(names.iter()).copied().collect()
-    };
-    db.cli(&args(&["install"])).assert_code(0);
 
     let cases: [(&str, &str, &str, &str); 5] = [
         (
             "a function of the user's in the schema",
-            "create function ur.mine() returns int language sql as 'select 1'",
-            "function ur.mine() would be dropped",
-            "drop function ur.mine()",
+            "create function {schema}.mine() returns int language sql as 'select 1'",
+            "function {schema}.mine() would be dropped",
+            "drop function {schema}.mine()",
         ),
         (
             "a view elsewhere on the session table",
-            "create view public.sessions_view as select sess_id from ur.session",
+            "create view public.sessions_view as select sess_id from {schema}.session",
             "view public.sessions_view would be dropped",
             "drop view public.sessions_view",
         ),
         (
             "an index of the user's on the session table",
-            "create index mine_idx on ur.session (sess_data)",
-            "index ur.mine_idx would be dropped",
-            "drop index ur.mine_idx",
+            "create index mine_idx on {schema}.session (sess_data)",
+            "index {schema}.mine_idx would be dropped",
+            "drop index {schema}.mine_idx",
         ),
         (
             "the app role holds a privilege on another table",
-            "create table public.t_ur (x int); grant select on public.t_ur to ur_app",
-            "role ur_app holds privileges on table public.t_ur",
+            "create table public.t_ur (x int); grant select on public.t_ur to {role}",
+            "role {role} holds privileges on table public.t_ur",
             "drop table public.t_ur",
         ),
         (
             "the owner role owns something else",
-            "create table public.t_owned (x int); alter table public.t_owned owner to ur_owner",
-            "role ur_owner owns table public.t_owned",
+            "create table public.t_owned (x int); alter table public.t_owned owner to {owner}",
+            "role {owner} owns table public.t_owned",
             "drop table public.t_owned",
         ),
     ];
     for (what, setup, needle, cleanup) in cases {
-        db.client().batch_execute(setup).expect(what);
-        let before = db.snapshot();
-        let r = db.cli(&args(&["uninstall", "--yes"]));
+        s.sql(setup);
+        let before = s.db.snapshot();
+        let r = s.cli(&["uninstall", "--yes"]);
         assert_eq!(r.code, 4, "{what}: not refused\n{r}");
-        assert!(r.stderr.contains(needle), "{what}: {needle:?} missing\n{r}");
+        let needle = s.render(needle);
+        assert!(
+            r.stderr.contains(&needle),
+            "{what}: {needle:?} missing\n{r}"
+        );
         assert_eq!(
-            db.snapshot(),
+            s.db.snapshot(),
             before,
             "{what}: the refusal changed something"
         );
-        let r = db.cli(&args(&["uninstall", "--dry-run"]));
+        let r = s.cli(&["uninstall", "--dry-run"]);
         assert_eq!(r.code, 4, "{what}: dry run\n{r}");
         assert!(r.stdout.contains("Uninstall would refuse:"), "{r}");
-        db.client().batch_execute(cleanup).expect(what);
+        s.sql(cleanup);
     }
 
     // A grant in another database is seen through pg_shdepend: the store here goes, the role
     // stays for the other database, and the uninstall after it is gone there drops it.
     other
         .client()
-        .batch_execute("create table t_elsewhere (x int); grant select on t_elsewhere to ur_app")
+        .batch_execute(
+            &s.render("create table t_elsewhere (x int); grant select on t_elsewhere to {role}"),
+        )
         .expect("grant in the other database");
-    let r = db.cli(&args(&["uninstall", "--yes"]));
+    let r = s.cli(&["uninstall", "--yes"]);
     r.assert_code(0);
     assert!(
         r.stdout.contains(&format!(
-            "Keeping role ur_app: it is still used in database {}",
+            "Keeping role {}: it is still used in database {}",
+            s.role,
             other.name()
         )),
         "{r}"
     );
-    assert!(r.stdout.contains("Dropped role ur_owner"), "{r}");
+    assert!(r.stdout.contains(&s.render("Dropped role {owner}")), "{r}");
     other
         .client()
         .batch_execute("drop table t_elsewhere")
         .expect("clean up");
-    let r = db.cli(&args(&["uninstall", "--yes"]));
+    let r = s.cli(&["uninstall", "--yes"]);
     r.assert_code(0);
-    assert!(r.stdout.contains("Dropped role ur_app"), "{r}");
+    assert!(r.stdout.contains(&s.render("Dropped role {role}")), "{r}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -501,9 +496,10 @@ struct PtyRun {
     screen: String,
 }
 
-/// The binary as a person at a terminal runs it: without the harness's NO_COLOR.
-fn tty(db: &TestDb, args: &[&str]) -> Command {
-    let mut cmd = db.cli_command(args, &[]);
+/// The binary with the store's names, as a person at a terminal runs it: without the
+/// harness's NO_COLOR.
+fn tty(s: &Store, args: &[&str]) -> Command {
+    let mut cmd = s.db.cli_command(&s.args(args), &[]);
     cmd.env_remove("NO_COLOR");
     cmd
 }
@@ -583,14 +579,10 @@ fn has_colour(s: &str) -> bool {
 
 #[test]
 fn colour_on_a_terminal_never_in_a_pipe() {
-    let db = cluster().create_db("colour");
-    let names = ["--schema", "co", "--role", "co_app"];
-    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
-        cmd.iter().chain(names.iter()).copied().collect()
-    };
-    db.cli(&args(&["install", "-q"])).assert_code(0);
+    let s = Store::new("colour");
+    s.cli(&["install", "-q"]).assert_code(0);
 
-    let r = run_on_pty(tty(&db, &args(&["verify"])), None);
+    let r = run_on_pty(tty(&s, &["verify"]), None);
     assert_eq!(r.code, 0, "{}", r.screen);
     assert!(
         r.screen.contains(GREEN_OK),
@@ -600,7 +592,7 @@ fn colour_on_a_terminal_never_in_a_pipe() {
     assert!(r.screen.contains("\x1b[1mAll "), "{:?}", r.screen);
 
     // A pipe: no escape sequence at all, also without NO_COLOR.
-    let mut cmd = db.cli_command(&args(&["verify"]), &[]);
+    let mut cmd = s.db.cli_command(&s.args(&["verify"]), &[]);
     cmd.env_remove("NO_COLOR");
     let piped = run(cmd);
     piped.assert_code(0);
@@ -610,30 +602,26 @@ fn colour_on_a_terminal_never_in_a_pipe() {
     );
 
     // NO_COLOR and --color never switch it off on a terminal; --color always on in a pipe.
-    let mut no_color = tty(&db, &args(&["verify"]));
+    let mut no_color = tty(&s, &["verify"]);
     no_color.env("NO_COLOR", "1");
     let r = run_on_pty(no_color, None);
     assert_eq!(r.code, 0, "{}", r.screen);
     assert!(r.screen.contains("ok    "), "{:?}", r.screen);
     assert!(!has_colour(&r.screen), "NO_COLOR coloured:\n{:?}", r.screen);
-    let r = run_on_pty(tty(&db, &args(&["verify", "--color", "never"])), None);
+    let r = run_on_pty(tty(&s, &["verify", "--color", "never"]), None);
     assert!(
         !has_colour(&r.screen),
         "--color never coloured:\n{:?}",
         r.screen
     );
-    let always = db.cli(&args(&["verify", "--color", "always"]));
+    let always = s.cli(&["verify", "--color", "always"]);
     assert!(always.stdout.contains(GREEN_OK), "{always}");
-    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
+    s.cli(&["uninstall", "--yes"]).assert_code(0);
 }
 
 #[test]
 fn progress_spinner_on_a_terminal_never_in_a_pipe() {
-    let db = cluster().create_db("progress");
-    let names = ["--schema", "pr", "--role", "pr_app"];
-    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
-        cmd.iter().chain(names.iter()).copied().collect()
-    };
+    let s = Store::new("progress");
     let waiting = "waiting for another connect-pg-admin run on this schema to finish";
 
     // Held for 1.5 s: long enough for the spinner to draw, far below --wait.
@@ -645,8 +633,8 @@ fn progress_spinner_on_a_terminal_never_in_a_pipe() {
         })
     };
 
-    let t = release_after(hold_install_lock(&db, "pr"));
-    let r = run_on_pty(tty(&db, &args(&["install"])), None);
+    let t = release_after(hold_install_lock(&s.db, &s.schema));
+    let r = run_on_pty(tty(&s, &["install"]), None);
     t.join().expect("lock thread");
     assert_eq!(r.code, 0, "{}", r.screen);
     assert!(
@@ -663,16 +651,16 @@ fn progress_spinner_on_a_terminal_never_in_a_pipe() {
     assert!(r.screen.contains("Installed: all"), "{:?}", r.screen);
 
     // In a pipe: no spinner, no control characters; with -v the same news as plain lines.
-    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
-    let t = release_after(hold_install_lock(&db, "pr"));
-    let piped = db.cli(&args(&["install"]));
+    s.cli(&["uninstall", "--yes"]).assert_code(0);
+    let t = release_after(hold_install_lock(&s.db, &s.schema));
+    let piped = s.cli(&["install"]);
     t.join().expect("lock thread");
     piped.assert_code(0);
     assert!(!piped.stderr.contains(waiting), "{piped}");
-    for s in [&piped.stdout, &piped.stderr] {
-        assert!(!s.contains('\x1b') && !s.contains('\r'), "{piped}");
+    for out in [&piped.stdout, &piped.stderr] {
+        assert!(!out.contains('\x1b') && !out.contains('\r'), "{piped}");
     }
-    let verbose = db.cli(&args(&["verify", "-v"]));
+    let verbose = s.cli(&["verify", "-v"]);
     assert!(
         verbose
             .stderr
@@ -682,38 +670,33 @@ fn progress_spinner_on_a_terminal_never_in_a_pipe() {
     assert!(!verbose.stderr.contains('\x1b'), "{verbose}");
 
     // -q: nothing on a success, on a terminal too.
-    let r = run_on_pty(tty(&db, &args(&["verify", "-q"])), None);
+    let r = run_on_pty(tty(&s, &["verify", "-q"]), None);
     assert_eq!(r.code, 0);
     assert_eq!(r.screen, "", "-q printed on success");
-    db.cli(&args(&["uninstall", "--yes"])).assert_code(0);
+    s.cli(&["uninstall", "--yes"]).assert_code(0);
 }
 
 #[test]
 fn uninstall_asks_for_the_schema_name_at_a_terminal() {
-    let db = cluster().create_db("uninstall_prompt");
-    let names = ["--schema", "up", "--role", "up_app"];
-    let args = |cmd: &[&'static str]| -> Vec<&'static str> {
-        cmd.iter().chain(names.iter()).copied().collect()
-    };
-    db.cli(&args(&["install", "-q"])).assert_code(0);
-    let prompt = "Type the schema name (up) to confirm: ";
+    let s = Store::new("uninstall_prompt").installed();
+    let prompt = s.render("Type the schema name ({schema}) to confirm: ");
 
-    let r = run_on_pty(tty(&db, &args(&["uninstall"])), Some((prompt, "web\n")));
+    let r = run_on_pty(tty(&s, &["uninstall"]), Some((&prompt, "web\n")));
     assert_eq!(r.code, 2, "{}", r.screen);
     assert!(
-        r.screen
-            .contains("This drops schema up and its 0 session(s), and role(s) up_owner, up_app."),
+        r.screen.contains(&s.render(
+            "This drops schema {schema} and its 0 session(s), and role(s) {owner}, {role}."
+        )),
         "{}",
         r.screen
     );
     assert!(r.screen.contains("not confirmed"), "{}", r.screen);
-    assert!(exists(&db, "select from pg_namespace where nspname = 'up'"));
+    let installed = "select from pg_namespace where nspname = '{schema}'";
+    assert!(exists(&s, installed));
 
-    let r = run_on_pty(tty(&db, &args(&["uninstall"])), Some((prompt, "up\n")));
+    let typed = format!("{}\n", s.schema);
+    let r = run_on_pty(tty(&s, &["uninstall"]), Some((&prompt, &typed)));
     assert_eq!(r.code, 0, "{}", r.screen);
     assert!(r.screen.contains("Uninstalled; committed."), "{}", r.screen);
-    assert!(!exists(
-        &db,
-        "select from pg_namespace where nspname = 'up'"
-    ));
+    assert!(!exists(&s, installed));
 }

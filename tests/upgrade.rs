@@ -48,6 +48,14 @@ fn build_legacy_10x(db: &TestDb) {
         .expect("the 1.0.x layout");
 }
 
+/// A database of a private cluster laid out by `build`, loaded with SESSIONS sessions.
+fn loaded(hint: &str, build: fn(&TestDb)) -> TestDb {
+    let db = private_cluster().create_db(hint);
+    build(&db);
+    load_sessions(&db);
+    db
+}
+
 /// SESSIONS rows in one statement with the triggers off (1.1.x's statement trigger would
 /// otherwise scan the table): 80% live for 1 to 48 hours, 10% expired 1 to 30 days ago, 10%
 /// with NULL expiration; data with quotes, a backslash and non-ASCII.
@@ -131,6 +139,25 @@ fn assert_converged(db: &TestDb, sessions_before: (String, String)) {
     app_reads_sessions(db, live_count(&sessions_before.0));
 }
 
+/// `install --dry-run`, which must succeed and change nothing, then `install`, timed: both
+/// runs, for the caller to read what they printed. `layout` names the legacy version.
+fn dry_run_then_install(db: &TestDb, layout: &str) -> (Run, Run) {
+    let snapshot = db.snapshot();
+    let dry = db.cli(&["install", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry}");
+    assert_eq!(
+        snapshot,
+        db.snapshot(),
+        "install --dry-run changed the {layout} database"
+    );
+    let started = Instant::now();
+    let install = db.cli(&["install"]);
+    let took = started.elapsed();
+    assert_eq!(install.code, 0, "{install}");
+    eprintln!("[upgrade] install of a {layout} database with {SESSIONS} sessions took {took:?}");
+    (dry, install)
+}
+
 fn live_count(checksum: &str) -> i64 {
     checksum
         .split_whitespace()
@@ -139,14 +166,23 @@ fn live_count(checksum: &str) -> i64 {
         .expect("a count")
 }
 
-/// What verify reports on a database fresh from connect-pg 1.1.5's correct_web(): every
-/// function's body and owner (superuser-owned, older bodies), the schema and table owners,
-/// the statement-level trigger, valid_sessions, the default password, the missing owner role
-/// and history table, and the behaviour checks, which do not run foreign bodies.
-fn legacy_11x_failing() -> Vec<&'static str> {
-    [LEGACY_11X_OWN, BEHAVIOUR].concat()
+/// What verify reports on a legacy layout: its own failing checks (`LEGACY_11X_OWN`,
+/// `LEGACY_10X_OWN`) and the behaviour checks, which do not run foreign bodies.
+fn legacy_failing(own: &[&'static str]) -> Vec<&'static str> {
+    [own, BEHAVIOUR].concat()
 }
 
+/// Verify fails on exactly the `legacy_failing(own)` checks.
+#[track_caller]
+fn assert_verify_fails_as_legacy(db: &TestDb, own: &[&'static str]) {
+    let verify = db.cli(&["verify"]);
+    assert_eq!(verify.code, 1, "{verify}");
+    assert_eq!(failing(&verify), sorted(&legacy_failing(own)), "{verify}");
+}
+
+/// A database fresh from connect-pg 1.1.5's correct_web(): every function's body and owner
+/// (superuser-owned, older bodies), the schema and table owners, the statement-level trigger,
+/// valid_sessions, the default password, the missing owner role and history table.
 const LEGACY_11X_OWN: &[&str] = &[
     "role.owner",
     "role.app.password",
@@ -171,10 +207,7 @@ const LEGACY_11X_OWN: &[&str] = &[
 
 #[test]
 fn legacy_11x_with_100k_sessions_converges_and_keeps_every_live_session() {
-    let cluster = private_cluster();
-    let db = cluster.create_db("legacy_11x");
-    build_legacy_11x(&db);
-    load_sessions(&db);
+    let db = loaded("legacy_11x", build_legacy_11x);
     assert_eq!(
         one(
             &db,
@@ -184,18 +217,14 @@ fn legacy_11x_with_100k_sessions_converges_and_keeps_every_live_session() {
         "correct_web() gives nodepg the password 'password'"
     );
 
-    let verify = db.cli(&["verify"]);
-    assert_eq!(verify.code, 1, "{verify}");
-    assert_eq!(failing(&verify), sorted(&legacy_11x_failing()), "{verify}");
+    assert_verify_fails_as_legacy(&db, LEGACY_11X_OWN);
 
     let (live_before, all_before) = checksums(&db);
     assert!(live_count(&live_before) >= 89_000, "{live_before}");
 
     // Acceptance 4 on a legacy database: the dry run prints and changes nothing.
-    let snapshot = db.snapshot();
-    let dry = db.cli(&["install", "--dry-run"]);
-    assert_eq!(dry.code, 0, "{dry}");
-    for name in legacy_11x_failing() {
+    let (dry, install) = dry_run_then_install(&db, "1.1.x");
+    for name in legacy_failing(LEGACY_11X_OWN) {
         assert!(
             dry.stdout.contains(&format!("not ok  {name} ")),
             "{name} not listed\n{dry}"
@@ -212,17 +241,7 @@ fn legacy_11x_with_100k_sessions_converges_and_keeps_every_live_session() {
         dry.stdout.contains("ALTER ROLE \"nodepg\" PASSWORD NULL;"),
         "{dry}"
     );
-    assert_eq!(
-        snapshot,
-        db.snapshot(),
-        "install --dry-run changed the legacy database"
-    );
 
-    let started = Instant::now();
-    let install = db.cli(&["install"]);
-    let took = started.elapsed();
-    assert_eq!(install.code, 0, "{install}");
-    eprintln!("[upgrade] install of a 1.1.x database with {SESSIONS} sessions took {took:?}");
     assert!(install.stdout.contains("Installed:"), "{install}");
     assert_eq!(
         applied(&install),
@@ -288,7 +307,7 @@ fn legacy_11x_with_100k_sessions_converges_and_keeps_every_live_session() {
         [format!(
             "postgres|{}|{}|{}",
             env!("CARGO_PKG_VERSION"),
-            legacy_11x_failing().len(),
+            legacy_failing(LEGACY_11X_OWN).len(),
             applied(&install).join(",")
         )]
     );
@@ -298,12 +317,8 @@ fn legacy_11x_with_100k_sessions_converges_and_keeps_every_live_session() {
     assert!(applied(&again).is_empty(), "{again}");
 }
 
-/// What verify reports on the 1.0.x layout: no owner role, no nodepg, no index, no trigger
-/// or remove_expired, all_session_ids present, signatures and bodies of another age.
-fn legacy_10x_failing() -> Vec<&'static str> {
-    [LEGACY_10X_OWN, BEHAVIOUR].concat()
-}
-
+/// The 1.0.x layout: no owner role, no nodepg, no index, no trigger or remove_expired,
+/// all_session_ids present, signatures and bodies of another age.
 const LEGACY_10X_OWN: &[&str] = &[
     "role.owner",
     "role.app",
@@ -346,35 +361,17 @@ const LEGACY_10X_OWN: &[&str] = &[
 
 #[test]
 fn legacy_10x_with_100k_sessions_converges_and_keeps_every_live_session() {
-    let cluster = private_cluster();
-    let db = cluster.create_db("legacy_10x");
-    build_legacy_10x(&db);
-    load_sessions(&db);
+    let db = loaded("legacy_10x", build_legacy_10x);
 
-    let verify = db.cli(&["verify"]);
-    assert_eq!(verify.code, 1, "{verify}");
-    assert_eq!(failing(&verify), sorted(&legacy_10x_failing()), "{verify}");
+    assert_verify_fails_as_legacy(&db, LEGACY_10X_OWN);
 
     let (live_before, all_before) = checksums(&db);
-    let snapshot = db.snapshot();
-    let dry = db.cli(&["install", "--dry-run"]);
-    assert_eq!(dry.code, 0, "{dry}");
+    let (dry, install) = dry_run_then_install(&db, "1.0.x");
     assert!(
         dry.stdout
             .contains("DROP FUNCTION IF EXISTS \"web\".all_session_ids();"),
         "{dry}"
     );
-    assert_eq!(
-        snapshot,
-        db.snapshot(),
-        "install --dry-run changed the 1.0.x database"
-    );
-
-    let started = Instant::now();
-    let install = db.cli(&["install"]);
-    let took = started.elapsed();
-    assert_eq!(install.code, 0, "{install}");
-    eprintln!("[upgrade] install of a 1.0.x database with {SESSIONS} sessions took {took:?}");
     // No installer functions in public in this layout: nothing to note.
     assert!(!install.stderr.contains("note:"), "{install}");
 
@@ -498,10 +495,7 @@ fn the_documented_rollback_from_11x_restores_the_legacy_setup() {
         .collect();
     assert!(sql.contains("SELECT correct_web();"), "{sql}");
 
-    let cluster = private_cluster();
-    let db = cluster.create_db("legacy_rollback");
-    build_legacy_11x(&db);
-    load_sessions(&db);
+    let db = loaded("legacy_rollback", build_legacy_11x);
     let sessions = checksums(&db);
     assert_eq!(db.cli(&["install"]).code, 0);
 
@@ -510,7 +504,7 @@ fn the_documented_rollback_from_11x_restores_the_legacy_setup() {
         .unwrap_or_else(|e| panic!("{}\n{sql}", crate::support::pg_error(&e)));
     assert_eq!(checksums(&db), sessions, "the rollback changed sessions");
     let verify = db.cli(&["verify"]);
-    let mut expected = legacy_11x_failing();
+    let mut expected = legacy_failing(LEGACY_11X_OWN);
     expected.retain(|c| *c != "role.app.password");
     assert_eq!(failing(&verify), sorted(&expected), "{verify}");
     assert_eq!(

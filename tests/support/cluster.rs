@@ -231,11 +231,7 @@ impl Cluster {
         };
         let run_as = server_user()?;
 
-        let base = tempfile::Builder::new()
-            .prefix(DIR_PREFIX)
-            .tempdir_in(scratch_dir())
-            .ctx(|| "create a temp dir for the cluster")?
-            .keep();
+        let base = server_dir("cluster")?;
         let data = base.join("data");
         // Register before anything can fail, so that a half-started cluster is removed too.
         register_cleanup(CleanupEntry {
@@ -333,30 +329,9 @@ impl Cluster {
             .ctx(|| "parse PG_VERSION")?;
         let log = base.join("postgresql.log");
 
-        // A free port can be taken between our probe and the server's bind (another test
-        // process, say): then try another.
-        let mut last_error = String::new();
-        let mut port = 0;
-        for _ in 0..5 {
-            port = free_port()?;
-            write_harness_conf(&data, port, &socket_dir, &tls, &extra.conf)?;
-            match pg_ctl.start(&data, &log) {
-                Ok(()) => {
-                    last_error.clear();
-                    break;
-                }
-                Err(e) => {
-                    let log_text = fs::read_to_string(&log).unwrap_or_default();
-                    last_error = format!("{e}\n--- server log ---\n{}", tail(&log_text, 40));
-                    if !log_text.contains("could not bind") {
-                        break;
-                    }
-                }
-            }
-        }
-        if !last_error.is_empty() {
-            return Err(format!("pg_ctl start failed: {last_error}"));
-        }
+        let port = pg_ctl
+            .start_on_a_free_port(&data, &log, &socket_dir, &tls, &extra.conf)
+            .map_err(|e| format!("pg_ctl start failed: {e}"))?;
 
         let cluster = Cluster {
             label,
@@ -559,6 +534,16 @@ pub(super) fn keep_clusters() -> bool {
     std::env::var("CPA_KEEP_CLUSTER").is_ok_and(|v| v == "1")
 }
 
+/// A new directory for a `what` (a cluster, a standby) under the scratch dir; kept, since the
+/// exit cleanup removes it.
+pub(super) fn server_dir(what: &str) -> Result<PathBuf, String> {
+    Ok(tempfile::Builder::new()
+        .prefix(DIR_PREFIX)
+        .tempdir_in(scratch_dir())
+        .ctx(|| format!("create a temp dir for the {what}"))?
+        .keep())
+}
+
 pub(super) fn free_port() -> Result<u16, String> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").ctx(|| "bind 127.0.0.1:0 to find a port")?;
@@ -637,6 +622,35 @@ impl PgCtl {
             .arg("-l")
             .arg(log);
         run_checked(start, "pg_ctl start").map(drop)
+    }
+
+    /// Writes harness.conf for a free port and starts the server in `data`; the port. A free
+    /// port can be taken between our probe and the server's bind (another test process, say):
+    /// then it tries another. The error holds the tail of the server's log.
+    pub(super) fn start_on_a_free_port(
+        &self,
+        data: &Path,
+        log: &Path,
+        socket_dir: &Path,
+        tls: &tls::TlsFiles,
+        extra_conf: &str,
+    ) -> Result<u16, String> {
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let port = free_port()?;
+            write_harness_conf(data, port, socket_dir, tls, extra_conf)?;
+            match self.start(data, log) {
+                Ok(()) => return Ok(port),
+                Err(e) => {
+                    let log_text = fs::read_to_string(log).unwrap_or_default();
+                    last_error = format!("{e}\n--- server log ---\n{}", tail(&log_text, 40));
+                    if !log_text.contains("could not bind") {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(last_error)
     }
 }
 

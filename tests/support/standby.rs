@@ -27,10 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::cluster::{
-    free_port, register_cleanup, run_checked, scratch_dir, write_harness_conf, CleanupEntry, PgCtl,
-    DIR_PREFIX,
-};
+use super::cluster::{register_cleanup, run_checked, server_dir, CleanupEntry, PgCtl};
 use super::run::{bin, run_with_stdin, Run};
 use super::{private_cluster, tls, Cluster, Context, TestDb};
 
@@ -87,11 +84,7 @@ impl Cluster {
             .ctx(|| format!("create the replication slot {slot}"))?;
         drop(admin);
 
-        let base = tempfile::Builder::new()
-            .prefix(DIR_PREFIX)
-            .tempdir_in(scratch_dir())
-            .ctx(|| "create a temp dir for the standby")?
-            .keep();
+        let base = server_dir("standby")?;
         let data = base.join("data");
         let pg_ctl = PgCtl {
             bin: self.bin.clone(),
@@ -138,31 +131,9 @@ impl Cluster {
             server_key: tls_dir.join("server.key"),
         };
         let log = base.join("postgresql.log");
-        let mut last_error = String::new();
-        let mut port = 0;
-        for _ in 0..5 {
-            port = free_port()?;
-            write_harness_conf(&data, port, &socket_dir, &tls, "")?;
-            match pg_ctl.start(&data, &log) {
-                Ok(()) => {
-                    last_error.clear();
-                    break;
-                }
-                Err(e) => {
-                    let text = fs::read_to_string(&log).unwrap_or_default();
-                    last_error = format!(
-                        "{e}\n--- standby log ---\n{}",
-                        super::cluster::tail(&text, 40)
-                    );
-                    if !text.contains("could not bind") {
-                        break;
-                    }
-                }
-            }
-        }
-        if !last_error.is_empty() {
-            return Err(format!("the standby did not start: {last_error}"));
-        }
+        let port = pg_ctl
+            .start_on_a_free_port(&data, &log, &socket_dir, &tls, "")
+            .map_err(|e| format!("the standby did not start: {e}"))?;
 
         let server: &'static Cluster = Box::leak(Box::new(Cluster {
             label: "standby",
