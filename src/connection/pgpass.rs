@@ -307,23 +307,27 @@ localhost:5432:app:bob:first
     }
 
     #[test]
-    fn localhost_means_the_default_socket_directory_only() {
-        assert_eq!(host_name("/var/run/postgresql", ""), "localhost");
-        assert_eq!(host_name("", ""), "localhost");
-        assert_eq!(host_name("/tmp", ""), "/tmp");
-        assert_eq!(host_name("db", ""), "db");
-    }
-
-    #[test]
-    fn the_host_name_wins_over_hostaddr() {
-        // A socket directory with hostaddr connects over TCP, but libpq still looks the
-        // password up under the directory.
-        assert_eq!(host_name("/tmp/pg", "127.0.0.1"), "/tmp/pg");
-        assert_eq!(host_name("/var/run/postgresql", "127.0.0.1"), "localhost");
-        assert_eq!(host_name("db", "10.0.0.1"), "db");
-        // hostaddr alone is the key as written, not normalized.
-        assert_eq!(host_name("", "10.0.0.1"), "10.0.0.1");
-        assert_eq!(host_name("", "::0001"), "::0001");
+    fn the_key_is_the_host_as_written_and_localhost_the_default_socket_directory_only() {
+        for (host, hostaddr, key) in [
+            ("/var/run/postgresql", "", "localhost"),
+            ("", "", "localhost"),
+            ("/tmp", "", "/tmp"),
+            ("db", "", "db"),
+            // A socket directory with hostaddr connects over TCP, but libpq still looks the
+            // password up under the directory.
+            ("/tmp/pg", "127.0.0.1", "/tmp/pg"),
+            ("/var/run/postgresql", "127.0.0.1", "localhost"),
+            ("db", "10.0.0.1", "db"),
+            // hostaddr alone is the key as written, not normalized.
+            ("", "10.0.0.1", "10.0.0.1"),
+            ("", "::0001", "::0001"),
+        ] {
+            assert_eq!(
+                host_name(host, hostaddr),
+                key,
+                "host={host:?} hostaddr={hostaddr:?}"
+            );
+        }
     }
 
     #[test]

@@ -38,6 +38,16 @@ fn usage_error(dsn: Option<&str>, vars: &[(&str, &str)]) -> String {
     }
 }
 
+/// psql's host when none is given: the Debian socket directory, port 5432, whose password
+/// file key is `localhost`.
+fn default_socket() -> HostSpec {
+    HostSpec {
+        target: Target::Socket(PathBuf::from("/var/run/postgresql")),
+        port: 5432,
+        pgpass_host: "localhost".into(),
+    }
+}
+
 fn tcp(host: &str, port: u16) -> HostSpec {
     HostSpec {
         target: Target::Tcp {
@@ -52,14 +62,7 @@ fn tcp(host: &str, port: u16) -> HostSpec {
 #[test]
 fn psql_defaults() {
     let p = params(None, &[]);
-    assert_eq!(
-        p.hosts,
-        [HostSpec {
-            target: Target::Socket(PathBuf::from("/var/run/postgresql")),
-            port: 5432,
-            pgpass_host: "localhost".into()
-        }]
-    );
+    assert_eq!(p.hosts, [default_socket()]);
     assert_eq!(p.user, "osuser");
     assert_eq!(p.dbname, "osuser");
     assert!(p.password.is_none());
@@ -136,14 +139,7 @@ fn empty_values_block_the_environment_and_mean_default() {
         Some("host='' port=''"),
         &[("PGHOST", "envhost"), ("PGPORT", "1")],
     );
-    assert_eq!(
-        p.hosts,
-        [HostSpec {
-            target: Target::Socket(PathBuf::from("/var/run/postgresql")),
-            port: 5432,
-            pgpass_host: "localhost".into()
-        }]
-    );
+    assert_eq!(p.hosts, [default_socket()]);
     // Enumerated settings reject the empty value, as libpq does.
     for dsn in [
         "sslmode=''",
