@@ -256,7 +256,7 @@ fn fuzz_pgpass_round_trip() {
             prop_assert_eq!(e.port, Pattern::Exact(port.clone()));
             prop_assert_eq!(e.dbname, Pattern::Exact(dbname.clone()));
             prop_assert_eq!(e.user, Pattern::Exact(user.clone()));
-            prop_assert_eq!(&e.password, &password);
+            prop_assert_eq!(&e.password.0, &password);
             let found = pgpass::lookup(
                 &format!("# comment\n{line}\n"),
                 &[&host],

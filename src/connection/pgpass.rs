@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::params::DEFAULT_SOCKET_DIR;
+use super::params::{Secret, DEFAULT_SOCKET_DIR};
 
 /// One field of the first four: `*` alone matches anything, otherwise the (unescaped) text
 /// must match exactly.
@@ -29,27 +29,15 @@ impl Pattern {
     }
 }
 
-/// A parsed password-file line.
-#[derive(Clone, PartialEq, Eq)]
+/// A parsed password-file line. Entries end up in test failure output: the password is a
+/// `Secret`, which Debug does not show.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub host: Pattern,
     pub port: Pattern,
     pub dbname: Pattern,
     pub user: Pattern,
-    pub password: String,
-}
-
-// A derived Debug would print the password, and entries end up in test failure output.
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Entry")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("dbname", &self.dbname)
-            .field("user", &self.user)
-            .field("password", &"***")
-            .finish()
-    }
+    pub password: Secret,
 }
 
 /// Parses one line. Comments, blank lines and lines with fewer than four unescaped colons
@@ -107,7 +95,7 @@ pub fn parse_line(line: &str) -> Option<Entry> {
         port,
         dbname,
         user,
-        password,
+        password: Secret(password),
     })
 }
 
@@ -129,7 +117,7 @@ pub fn lookup(
                 && e.dbname.matches(dbname)
                 && e.user.matches(user)
         })
-        .map(|e| e.password)
+        .map(|e| e.password.0)
 }
 
 /// Where the password came from, so an authentication failure can say which one to fix.
@@ -217,7 +205,7 @@ mod tests {
         assert_eq!(e.port, Pattern::Any);
         assert_eq!(e.dbname, exact("app"));
         assert_eq!(e.user, exact("bob"));
-        assert_eq!(e.password, "s3cret");
+        assert_eq!(e.password.0, "s3cret");
     }
 
     #[test]
@@ -225,7 +213,7 @@ mod tests {
         let e = parse_line(r"h\:x:5432:d\\b:u:pa\:ss\\w\rd").expect("a valid line");
         assert_eq!(e.host, exact("h:x"));
         assert_eq!(e.dbname, exact(r"d\b"));
-        assert_eq!(e.password, r"pa:ss\wrd");
+        assert_eq!(e.password.0, r"pa:ss\wrd");
         // An escaped star is a literal star, not a wildcard.
         let e = parse_line(r"\*:*:*:*:p").expect("a valid line");
         assert_eq!(e.host, exact("*"));
@@ -237,19 +225,19 @@ mod tests {
     #[test]
     fn password_stops_at_unescaped_colon_and_line_end() {
         assert_eq!(
-            parse_line("*:*:*:*:ab:cd").map(|e| e.password),
+            parse_line("*:*:*:*:ab:cd").map(|e| e.password.0),
             Some("ab".into())
         );
         assert_eq!(
-            parse_line("*:*:*:*:ab\r\n").map(|e| e.password),
+            parse_line("*:*:*:*:ab\r\n").map(|e| e.password.0),
             Some("ab".into())
         );
         assert_eq!(
-            parse_line("*:*:*:*:").map(|e| e.password),
+            parse_line("*:*:*:*:").map(|e| e.password.0),
             Some(String::new())
         );
         assert_eq!(
-            parse_line(r"*:*:*:*:ab\").map(|e| e.password),
+            parse_line(r"*:*:*:*:ab\").map(|e| e.password.0),
             Some(r"ab\".into())
         );
     }
