@@ -405,15 +405,58 @@ const fn tool_only(
 const A: &[(&str, &str)] = &[("PGPASSWORD", "alicepw")];
 const NEW: &str = "psql 15 predates this libpq 16-18 keyword and rejects it";
 
-/// The cases, as data.
-pub const CASES: &[Case] = &include!("connection_psql_cases.rs");
+fn malformed<T>(line: &str) -> T {
+    panic!("tests/connection_psql.cases: malformed line: {line}")
+}
+
+/// The cases, as data: tests/connection_psql.cases, a case a line (its header says how).
+fn cases() -> &'static [Case] {
+    static CASES: OnceLock<Vec<Case>> = OnceLock::new();
+    CASES.get_or_init(|| {
+        // The test binary keeps its cases for its whole life: leaking them gives the same
+        // `&'static str` fields as the cases written in the tests.
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        include_str!("connection_psql.cases")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|line| {
+                let cols: Vec<&str> = line.split(" | ").collect();
+                let (dsn, env) = match cols[..] {
+                    [_, _, dsn, env, _] | [_, _, dsn, env, _, _] => (dsn, env),
+                    _ => malformed(line),
+                };
+                let env: &'static [(&'static str, &'static str)] = match env {
+                    "-" => &[],
+                    "A" => A,
+                    pairs => Box::leak(
+                        pairs
+                            .split("; ")
+                            .map(|kv| kv.split_once('=').unwrap_or_else(|| malformed(line)))
+                            .map(|(k, v)| (leak(k), leak(v)))
+                            .collect::<Vec<_>>()
+                            .into_boxed_slice(),
+                    ),
+                };
+                let dsn = (dsn != "-").then(|| leak(dsn));
+                match cols[..] {
+                    ["same", name, _, _, expect] => same(leak(name), dsn, env, leak(expect)),
+                    ["tool_only", name, _, _, expect, why] => {
+                        let why = if why == "NEW" { NEW } else { leak(why) };
+                        tool_only(leak(name), dsn, env, leak(expect), why)
+                    }
+                    _ => malformed(line),
+                }
+            })
+            .collect()
+    })
+}
 
 #[test]
 fn psql_and_the_tool_reach_the_same_server_or_both_refuse() {
     let w = world();
     let started = std::time::Instant::now();
     let failures: Vec<String> = std::thread::scope(|scope| {
-        let chunks: Vec<&[Case]> = CASES.chunks(CASES.len().div_ceil(4)).collect();
+        let chunks: Vec<&[Case]> = cases().chunks(cases().len().div_ceil(4)).collect();
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|chunk| {
@@ -430,15 +473,15 @@ fn psql_and_the_tool_reach_the_same_server_or_both_refuse() {
     });
     eprintln!(
         "{} differential cases ({} compared with psql) in {:.1} s",
-        CASES.len(),
-        CASES.iter().filter(|c| c.tool_only.is_none()).count(),
+        cases().len(),
+        cases().iter().filter(|c| c.tool_only.is_none()).count(),
         started.elapsed().as_secs_f64()
     );
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",
         failures.len(),
-        CASES.len(),
+        cases().len(),
         failures.join("\n\n")
     );
 }
@@ -602,7 +645,7 @@ fn the_docs_table_names_existing_cases() {
             cells[1].trim_matches('`'),
             cells[3],
         );
-        let case = CASES.iter().find(|c| c.name == test).unwrap_or_else(|| {
+        let case = cases().iter().find(|c| c.name == test).unwrap_or_else(|| {
             panic!("docs/connection.md names the case {test:?}, which does not exist")
         });
         let in_dsn =
