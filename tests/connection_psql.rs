@@ -405,6 +405,14 @@ const fn tool_only(
 const A: &[(&str, &str)] = &[("PGPASSWORD", "alicepw")];
 const NEW: &str = "psql 15 predates this libpq 16-18 keyword and rejects it";
 
+/// The case of the data file named `name`.
+fn case(name: &str) -> &'static Case {
+    cases()
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("tests/connection_psql.cases has no case {name:?}"))
+}
+
 fn malformed<T>(line: &str) -> T {
     panic!("tests/connection_psql.cases: malformed line: {line}")
 }
@@ -539,22 +547,17 @@ fn load_balance_hosts_random_uses_every_host() {
 /// A client certificate that does not exist is reported as such when the server wants one.
 #[test]
 fn a_missing_client_certificate_is_named() {
+    let case = case("missing PGSSLCERT, certificate required");
     let w = world();
-    let case = same(
-        "missing cert",
-        Some("host=127.0.0.1 port={P} user=certuser sslmode=require"),
-        &[("PGSSLCERT", "/nonexistent/client.crt")],
-        "refuse 3",
-    );
-    let (out, run) = w.tool(&case);
+    let (out, run) = w.tool(case);
     assert_eq!(out, None);
-    assert_eq!(wrong_exit(&case, &run), None);
+    assert_eq!(wrong_exit(case, &run), None);
     assert!(
         run.stderr
             .contains("\"/nonexistent/client.crt\" (sslcert or PGSSLCERT) does not exist"),
         "{run:?}"
     );
-    let (psql, _) = w.psql(&case);
+    let (psql, _) = w.psql(case);
     assert_eq!(psql, None);
 }
 
@@ -645,9 +648,7 @@ fn the_docs_table_names_existing_cases() {
             cells[1].trim_matches('`'),
             cells[3],
         );
-        let case = cases().iter().find(|c| c.name == test).unwrap_or_else(|| {
-            panic!("docs/connection.md names the case {test:?}, which does not exist")
-        });
+        let case = case(test);
         let in_dsn =
             !keyword.is_empty() && case.dsn.is_some_and(|d| d.contains(&format!("{keyword}=")));
         let in_env = !var.is_empty() && case.env.iter().any(|(k, _)| *k == var);
