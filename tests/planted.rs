@@ -845,3 +845,108 @@ fn code_attached_to_the_stores_tables_never_runs_as_the_tool() {
         "planted code ran as someone other than the owner role: {log:?}"
     );
 }
+
+/// How often planted code ran as a superuser (`planted_rewrite`'s functions count it).
+fn superuser_hits(s: &Store) -> i64 {
+    s.db.query_strings(
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.superuser_hits",
+    )[0]
+    .parse()
+    .unwrap()
+}
+
+/// Code attached to the session table by someone holding the owner role (a CHECK constraint,
+/// an expression index with a predicate, through functions of the attacker's own) runs
+/// whenever the table is rewritten or scanned: a column's type changed, a key or index
+/// built. install's steps that do that run as the owner role (catalog::OWNER_MARKER), so the
+/// plant runs with no more than that role's privileges; the control shows that the same
+/// rewrite by the superuser runs it as the superuser. The table is first given to a
+/// superuser, so table.owner must hand it back before those steps can run as the owner.
+#[test]
+fn a_rewrite_of_the_session_table_runs_planted_code_only_as_the_owner() {
+    let (s, attacker) = hostile("planted_rewrite");
+    s.sql(
+        "CREATE SEQUENCE public.superuser_hits;
+         GRANT USAGE ON SEQUENCE public.superuser_hits TO PUBLIC;",
+    );
+    s.cli(&["install"]).assert_code(0);
+    s.sql("SELECT {schema}.set_session_data('live', 'kept', now() + interval '1 hour')");
+    // Drift that makes install run every step that runs as the owner role, made before the
+    // plant (a rewrite by the superuser now would run it).
+    s.sql(
+        "ALTER TABLE {schema}.session ALTER COLUMN sess_id TYPE varchar, ALTER COLUMN sess_data TYPE varchar;
+         ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
+         DROP INDEX {schema}.expire_idx;
+         DROP TRIGGER delete_expired_trig ON {schema}.session;
+         ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY;",
+    );
+    let owner = format!("{}_owner", s.schema);
+    s.sql(&format!("GRANT {owner} TO {attacker}"));
+    let counted = "PERFORM pg_catalog.nextval('public.planted_hits');
+        IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+            PERFORM pg_catalog.nextval('public.superuser_hits');
+        END IF;";
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        &format!(
+            "CREATE FUNCTION public.planted_check(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+                 AS $f$ BEGIN {counted} RETURN true; END $f$;
+             CREATE FUNCTION public.planted_index(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE
+                 AS $f$ BEGIN {counted} RETURN t; END $f$;
+             CREATE FUNCTION public.planted_pred(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+                 AS $f$ BEGIN {counted} RETURN true; END $f$;
+             SET ROLE {owner};
+             ALTER TABLE {schema}.session ADD CONSTRAINT planted CHECK (public.planted_check(sess_id));
+             CREATE INDEX planted_idx ON {schema}.session (public.planted_index(sess_data))
+                 WHERE public.planted_pred(sess_id);",
+            schema = s.schema,
+        ),
+    );
+    let superuser: String = s.db.query_strings("SELECT current_user")[0].clone();
+    s.sql(&format!("ALTER TABLE {{schema}}.session OWNER TO {superuser}"));
+
+    // The control: the same rewrite by the superuser runs the plant as the superuser.
+    let before = superuser_hits(&s);
+    s.sql(
+        "BEGIN;
+         ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE text;
+         ROLLBACK;",
+    );
+    assert!(
+        superuser_hits(&s) > before,
+        "the control: a rewrite by the superuser runs the plant as the superuser"
+    );
+
+    let (hits_before, super_before) = (hits(&s), superuser_hits(&s));
+    let run = s.cli(&["install"]);
+    run.assert_code(0);
+    for step in [
+        "table.owner",
+        "column.sess_id",
+        "column.sess_data",
+        "primary_key",
+        "expire_idx",
+        "table.attached",
+        "trigger",
+    ] {
+        assert!(run.stdout.contains(step), "{step} did not run: {run}");
+    }
+    assert!(
+        hits(&s) > hits_before,
+        "install's rewrite reached the plant"
+    );
+    assert_eq!(
+        superuser_hits(&s),
+        super_before,
+        "planted code ran as the superuser during install: {run}"
+    );
+    assert_eq!(
+        s.db.query_strings(&format!(
+            "SELECT {}.get_session_data('live')",
+            s.schema
+        )),
+        ["kept"]
+    );
+}

@@ -4,5 +4,6 @@
 -- `connect-pg-admin sweep` removes the rest (docs/scale-out.md). This drops the single-node
 -- trigger and its function.
 -- lock: session table, ACCESS EXCLUSIVE (DROP TRIGGER)
+-- runs as: the owner role (it alters the table)
 DROP TRIGGER IF EXISTS delete_expired_trig ON :"schema".session;
 DROP FUNCTION IF EXISTS :"schema".remove_expired();

@@ -1,6 +1,7 @@
 -- step primary_key: sess_id is the primary key (and nothing else is). Fails, and so rolls the
 -- install back, if sess_id holds duplicates or NULLs: those need a person's decision.
 -- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE)
+-- runs as: the owner role (SET NOT NULL scans the table, and the key's index is built)
 DO $step$
 DECLARE
     t regclass := pg_catalog.format('%I.session', :'schema')::regclass;

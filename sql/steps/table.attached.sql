@@ -6,6 +6,7 @@
 -- belong to a foreign key's constraint and are left to it. Each thing dropped is named in the
 -- output.
 -- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE, DROP POLICY / RULE / TRIGGER)
+-- runs as: the owner role (it alters the table)
 ALTER TABLE :"schema".session NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
 DO $step$
 DECLARE

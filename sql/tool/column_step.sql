@@ -1,4 +1,6 @@
 {header}-- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE)
+-- runs as: the owner role (a new type rewrites the table, evaluating its CHECK constraints,
+-- index expressions and predicates)
 -- Rendered by src/contract/catalog.rs (column_step!) from sql/tool/column_step.sql: the
 -- header comments of sql/steps/column.<name>.sql above, the file's statements at the end.
 DO $step$

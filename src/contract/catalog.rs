@@ -213,10 +213,21 @@ pub struct Step {
 /// ACCESS EXCLUSIVE mode; apply.rs then takes that lock first, without queueing for it.
 pub const TABLE_LOCK_MARKER: &str = "-- lock: session table";
 
+/// The line by which a step file says that it runs as the store's owner role, not as the
+/// connected superuser: a step that alters or rewrites the session table evaluates what is
+/// attached to it (CHECK constraints, index expressions and predicates), which whoever holds
+/// the owner role may have written (docs/security.md, "Which role runs each step").
+pub const OWNER_MARKER: &str = "-- runs as: the owner role";
+
 impl Step {
     /// Whether the step's statements may need the session table in ACCESS EXCLUSIVE mode.
     pub fn locks_table(&self) -> bool {
         self.sql.lines().any(|l| l.starts_with(TABLE_LOCK_MARKER))
+    }
+
+    /// Whether apply.rs runs the step as the owner role (db::as_owner).
+    pub fn as_owner(&self) -> bool {
+        self.sql.lines().any(|l| l.starts_with(OWNER_MARKER))
     }
 }
 
@@ -233,12 +244,13 @@ pub fn steps() -> &'static [Step] {
             step_file!("database.connect"),
             step_file!("schema"),
             step_file!("table"),
+            // Before every step that runs as the owner role, which must own the table for them.
+            step_file!("table.owner"),
             column_step!("sess_id", "text"),
             column_step!("sess_data", "text"),
             column_step!("expiration", "timestamptz"),
             step_file!("primary_key"),
             step_file!("expire_idx"),
-            step_file!("table.owner"),
             step_file!("table.attached"),
             step_file!("drop.all_session_ids"),
             step_file!("legacy.valid_sessions"),
@@ -571,15 +583,18 @@ mod tests {
             "\n## Steps, in the order they run\n\nEach is one idempotent SQL file under `sql/steps/`, named after the step; \
                       `install --dry-run` prints them rendered. A step marked *table lock* may lock the \
                       session table in ACCESS EXCLUSIVE mode, so install takes that lock first, \
-                      polling with NOWAIT instead of queueing (docs/design.md, \"Concurrency and locks\").\n\n\
-                      | step | file | table lock |\n|---|---|---|\n",
+                      polling with NOWAIT instead of queueing (docs/design.md, \"Concurrency and locks\"). \
+                      A step marked *owner role* runs as the store's owner role, the others as the \
+                      connected superuser (docs/security.md, \"Which role runs each step\").\n\n\
+                      | step | file | table lock | runs as |\n|---|---|---|---|\n",
         );
         for s in steps() {
             doc.push_str(&format!(
-                "| `{}` | `sql/steps/{}.sql` | {} |\n",
+                "| `{}` | `sql/steps/{}.sql` | {} | {} |\n",
                 s.name,
                 s.name,
-                if s.locks_table() { "table lock" } else { "" }
+                if s.locks_table() { "table lock" } else { "" },
+                if s.as_owner() { "owner role" } else { "" }
             ));
         }
         doc.push_str(
@@ -662,6 +677,7 @@ mod tests {
             }
             assert!(s.sql.starts_with(&format!("-- step {name}: ")), "{}", s.sql);
             assert!(s.locks_table(), "{name}");
+            assert!(s.as_owner(), "{name}");
             assert!(
                 s.sql.contains(&format!("ADD COLUMN {column} {type_}', t)")),
                 "{}",
@@ -675,6 +691,29 @@ mod tests {
             .unwrap()
             .sql
             .contains("SET DEFAULT now()"));
+    }
+
+    /// Every step that alters the session table runs as the owner role, but the one that
+    /// gives the table to that role, which runs before all of them (docs/security.md, "Which
+    /// role runs each step").
+    #[test]
+    fn steps_that_alter_the_table_run_as_its_owner_once_it_has_it() {
+        for flavour in [Flavour::Single, Flavour::Citus] {
+            let steps = steps_for(flavour);
+            let handover = steps.iter().position(|s| s.name == "table.owner").unwrap();
+            for (i, s) in steps.iter().enumerate() {
+                if s.name == "table.owner" {
+                    assert!(!s.as_owner());
+                    continue;
+                }
+                if s.locks_table() && s.name != "citus.table" {
+                    assert!(s.as_owner(), "{flavour:?}: {} alters the table", s.name);
+                }
+                if s.as_owner() {
+                    assert!(i > handover, "{flavour:?}: {} before table.owner", s.name);
+                }
+            }
+        }
     }
 
     #[test]

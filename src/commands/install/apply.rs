@@ -325,7 +325,10 @@ fn apply_step(
     let mut races = 0;
     loop {
         attempts += 1;
-        match try_step(tx, step, lock.as_deref(), &sql, opts.lock_timeout)? {
+        let tried = as_step_role(tx, step, vars, |tx| {
+            try_step(tx, step, lock.as_deref(), &sql, opts.lock_timeout)
+        })?;
+        match tried {
             Tried::Applied(notes) => {
                 return Ok(AppliedStep {
                     name: step.name,
@@ -368,6 +371,22 @@ fn apply_step(
         }
         sleep(backoff(attempts));
     }
+}
+
+/// Runs `attempt` as the role the step says it runs as (catalog::OWNER_MARKER): the owner
+/// role, or the connected role. Who holds the locks is then asked as the connected role again.
+fn as_step_role<T>(
+    tx: &mut Transaction,
+    step: &Step,
+    vars: &[(&str, &str)],
+    attempt: impl FnOnce(&mut Transaction) -> Result<T>,
+) -> Result<T> {
+    if !step.as_owner() {
+        return attempt(tx);
+    }
+    // No owner among the variables would be a bug: SET ROLE "" then fails, not the step.
+    let owner = vars.iter().find(|(k, _)| *k == "owner").map_or("", |(_, v)| *v);
+    db::as_owner(tx, owner, attempt)
 }
 
 enum Tried {
