@@ -4,6 +4,11 @@
 -- a table with rows only with --distribute), then the coordinator's local copy is truncated.
 -- A table distributed another way is first made local again (undistribute_table).
 -- lock: session table, ACCESS EXCLUSIVE (create_distributed_table, truncate of the local copy)
+-- Runs as the connected superuser, though it alters the table: Citus reaches the workers as
+-- the role that runs it, and the owner role's password on the workers (citus.role.owner) is
+-- not theirs before this transaction commits. So the rows of a single-node table are copied
+-- into the shards as the superuser: docs/security.md, "Which role runs each step", says what
+-- that leaves open.
 DO $step$
 DECLARE
     t regclass := pg_catalog.to_regclass(pg_catalog.format('%I.session', :'schema'));

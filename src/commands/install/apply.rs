@@ -468,7 +468,8 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// Who holds locks on the schema's tables, one line each: pid, application, user, how long
-/// their transaction has been open, its state, and when and with what its last query began.
+/// their transaction has been open, its state, and when and with what command (its first
+/// keyword only, sql/tool/blockers.sql says why) its last query began.
 pub(crate) fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
     let rows = db::query(
         tx,
@@ -480,15 +481,15 @@ pub(crate) fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Ve
         .iter()
         .map(|r| {
             format!(
-                "pid {} (application {}, user {}, {} for {}, {} lock, query started {}: {})",
+                "pid {} (application {}, user {}, {} for {}, {} lock, last query {} started {})",
                 r.get::<_, i32>("pid"),
                 r.get::<_, String>("application_name"),
                 r.get::<_, String>("usename"),
                 r.get::<_, String>("state"),
                 r.get::<_, String>("held_for"),
                 r.get::<_, String>("modes"),
-                r.get::<_, String>("query_start"),
-                r.get::<_, String>("query")
+                r.get::<_, String>("command"),
+                r.get::<_, String>("query_start")
             )
         })
         .collect())
