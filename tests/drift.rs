@@ -715,3 +715,62 @@ fn duplicate_and_null_ids_after_the_key_was_dropped() {
     assert_eq!(s.cli(&["verify"]).code, 0);
     assert_eq!(count(), ["15"], "the repair lost sessions");
 }
+
+/// Duplicated ids are whatever the application wrote: a quote, a backslash, a newline, a
+/// terminal escape sequence, a Unicode line separator. install's refusal stays one line that
+/// shows no control character, and each id it names is SQL that means that very id
+/// (template::quote_literal_printable): pasted back, the list is exactly the duplicated ids.
+#[test]
+fn duplicated_ids_with_control_characters_keep_the_refusal_one_line() {
+    let s = Store::new("odd_duplicates").installed();
+    s.sql(
+        "ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
+         DROP TRIGGER delete_expired_trig ON {schema}.session;",
+    );
+    let ids = [
+        "it's",
+        r"back\slash",
+        "new\nline",
+        "esc\u{1b}[2Jclear",
+        "tab\there\r",
+        "line\u{2028}separator\u{202e}",
+    ];
+    let mut c = s.db.client();
+    for id in ids {
+        for _ in 0..2 {
+            c.execute(
+                &s.render(
+                    "INSERT INTO {schema}.session VALUES ($1, 'x', now() + interval '1 day')",
+                ),
+                &[&id],
+            )
+            .unwrap();
+        }
+    }
+    let refused = s.cli(&["install"]);
+    assert_eq!(refused.code, 4, "{refused}");
+    let err = refused.stderr.trim_end();
+    assert_eq!(err.lines().count(), 1, "{refused}");
+    assert!(
+        !err.chars()
+            .any(|ch| ch.is_control() || ch == '\u{2028}' || ch == '\u{202e}'),
+        "{err:?}"
+    );
+    let list = err
+        .split_once("6 duplicated id(s) (")
+        .and_then(|(_, rest)| rest.rsplit_once("), so the key"))
+        .unwrap_or_else(|| panic!("no list of ids in {err:?}"))
+        .0;
+    let shown: Vec<String> = c
+        .query(
+            &format!("SELECT x FROM unnest(ARRAY[{list}]::text[]) x ORDER BY x COLLATE \"C\""),
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{list}: {}", crate::support::pg_error(&e)))
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut expected: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    expected.sort();
+    assert_eq!(shown, expected, "{err}");
+}

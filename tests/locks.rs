@@ -187,7 +187,10 @@ fn a_lock_held_by_the_application_makes_install_give_up_without_stalling_it() {
     let err = run.stderr.trim_end();
     assert_eq!(err.lines().count(), 1, "one line\n{run}");
     for leak in [BLOCKER_SECRET, "count(*)", "a comment"] {
-        assert!(!err.contains(leak), "the blocker's query text {leak:?} in\n{run}");
+        assert!(
+            !err.contains(leak),
+            "the blocker's query text {leak:?} in\n{run}"
+        );
     }
     for part in [
         "step trigger could not get its locks in 2 attempt(s) of 2000ms each",

@@ -905,7 +905,9 @@ fn a_rewrite_of_the_session_table_runs_planted_code_only_as_the_owner() {
         ),
     );
     let superuser: String = s.db.query_strings("SELECT current_user")[0].clone();
-    s.sql(&format!("ALTER TABLE {{schema}}.session OWNER TO {superuser}"));
+    s.sql(&format!(
+        "ALTER TABLE {{schema}}.session OWNER TO {superuser}"
+    ));
 
     // The control: the same rewrite by the superuser runs the plant as the superuser.
     let before = superuser_hits(&s);
@@ -943,10 +945,7 @@ fn a_rewrite_of_the_session_table_runs_planted_code_only_as_the_owner() {
         "planted code ran as the superuser during install: {run}"
     );
     assert_eq!(
-        s.db.query_strings(&format!(
-            "SELECT {}.get_session_data('live')",
-            s.schema
-        )),
+        s.db.query_strings(&format!("SELECT {}.get_session_data('live')", s.schema)),
         ["kept"]
     );
 }

@@ -17,6 +17,39 @@ pub fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// A literal for a one-line message that offers it to be pasted as SQL: like `quote_literal`,
+/// but a value holding a character that would break the line or change what the terminal
+/// shows (a newline, an escape sequence, a Unicode line separator or bidirectional override)
+/// is written as an escape string, `E'...'`, with each such character as `\xHH` or `\uHHHH`:
+/// the same value, on one line and readable.
+pub fn quote_literal_printable(s: &str) -> String {
+    if !s.chars().any(unprintable) {
+        return quote_literal(s);
+    }
+    let mut out = String::from("E'");
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            c if unprintable(c) && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02X}", c as u32))
+            }
+            c if unprintable(c) && (c as u32) <= 0xFFFF => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c if unprintable(c) => out.push_str(&format!("\\U{:08X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Replaces every `:"var"` and `:'var'` whose name is in `vars`. A `::` cast is left alone.
 /// An unknown variable is an error: it is a typo in a shipped file, caught by the tests.
 pub fn render(sql: &str, vars: &Vars) -> Result<String> {
@@ -80,6 +113,19 @@ mod tests {
             out,
             "CREATE SCHEMA \"we\"\"b\"; SELECT 'we\"b', x::text, 'it''s'::name"
         );
+    }
+
+    #[test]
+    fn printable_literals_stay_on_one_line_and_mean_the_same_value() {
+        assert_eq!(quote_literal_printable("it's"), "'it''s'");
+        assert_eq!(quote_literal_printable(r"a\b"), r"'a\b'");
+        assert_eq!(
+            quote_literal_printable("a'\\b\nc\r\x1b[31md\u{85}e\u{2028}f\u{202E}g"),
+            r"E'a''\\b\x0Ac\x0D\x1B[31md\u0085e\u2028f\u202Eg'"
+        );
+        let shown = quote_literal_printable("x\ty\u{7f}");
+        assert_eq!(shown, r"E'x\x09y\x7F'");
+        assert!(!shown.chars().any(char::is_control));
     }
 
     #[test]

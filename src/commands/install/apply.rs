@@ -385,7 +385,10 @@ fn as_step_role<T>(
         return attempt(tx);
     }
     // No owner among the variables would be a bug: SET ROLE "" then fails, not the step.
-    let owner = vars.iter().find(|(k, _)| *k == "owner").map_or("", |(_, v)| *v);
+    let owner = vars
+        .iter()
+        .find(|(k, _)| *k == "owner")
+        .map_or("", |(_, v)| *v);
     db::as_owner(tx, owner, attempt)
 }
 

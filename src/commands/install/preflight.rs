@@ -93,7 +93,7 @@ impl Ids {
                 self.duplicated_count,
                 self.duplicated
                     .iter()
-                    .map(|id| format!("'{}'", id.replace('\'', "''")))
+                    .map(|id| template::quote_literal_printable(id))
                     .collect::<Vec<_>>()
                     .join(", "),
                 if more > 0 {
@@ -372,6 +372,16 @@ mod tests {
             "{m}"
         );
         assert!(!m.contains('\n'), "one line: {m}");
+        let odd = Ids {
+            duplicated: vec!["it's".into(), "two\nlines\x1b[2J".into()],
+            duplicated_count: 2,
+            nulls: 0,
+        };
+        let Some(Error::Refused(m)) = odd.refusal("web") else {
+            panic!("expected a refusal")
+        };
+        assert!(m.contains(r"('it''s', E'two\x0Alines\x1B[2J')"), "{m}");
+        assert!(!m.chars().any(char::is_control), "one line: {m:?}");
         let only_nulls = Ids {
             nulls: 1,
             ..Ids::default()
