@@ -578,3 +578,94 @@ fn uninstall_removes_the_distributed_store_on_every_node() {
         ["0"]
     );
 }
+
+/// Citus passes a role's SCRAM verifier to the workers in the text of the commands it
+/// propagates, which a worker that logs statements writes to its log: the control shows it for
+/// a password set by hand. install opens every worker's part of its transaction with logging
+/// off (sql/tool/citus_quiet_workers.sql): the owner's verifier, which citus.role.owner sets
+/// and Citus propagates, reaches the workers but none of their logs, while the coordinator
+/// still logs install's statements as configured.
+#[test]
+fn no_role_verifier_reaches_a_workers_log() {
+    let c = citus();
+    let store = store("quiet_verifier");
+    let verifier = |role: &str| -> String {
+        store.db.query_strings(&format!(
+            "SELECT coalesce(rolpassword, '') FROM pg_authid WHERE rolname = '{role}'"
+        ))[0]
+            .clone()
+    };
+    let logs_since = |offsets: &[usize]| -> Vec<String> {
+        c.workers
+            .iter()
+            .zip(offsets)
+            .map(|(w, o)| w.log_since(*o))
+            .collect()
+    };
+    let offsets = || -> Vec<usize> { c.workers.iter().map(|w| w.log_len()).collect() };
+
+    // The control: a password set on a role of this database, Citus propagates it, and
+    // both workers log the verifier.
+    let probe = format!("{}_probe", store.db.name());
+    let before = offsets();
+    store.sql(&format!(
+        "CREATE ROLE {probe} LOGIN; ALTER ROLE {probe} PASSWORD 'probe-pw'"
+    ));
+    let probe_verifier = verifier(&probe);
+    assert!(
+        probe_verifier.starts_with("SCRAM-SHA-256$"),
+        "{probe_verifier}"
+    );
+    for log in logs_since(&before) {
+        assert!(
+            log.contains(&probe_verifier),
+            "the control: a worker logs the verifier Citus sends\n{log}"
+        );
+    }
+    store.sql(&format!("DROP ROLE {probe}"));
+
+    let coordinator_before = c.coordinator.log_len();
+    let before = offsets();
+    let install = store.cli(&["install"]);
+    install.assert_code(0);
+    assert_applied(&install, &["citus.role.owner"]);
+    let owner_verifier = verifier(&store.owner);
+    assert!(
+        owner_verifier.starts_with("SCRAM-SHA-256$"),
+        "{owner_verifier}"
+    );
+    // Read before the check below, whose own statement holds the verifier.
+    let logs = logs_since(&before);
+    for w in c.workers {
+        assert_eq!(
+            citus::query_on(
+                w,
+                "postgres",
+                &format!(
+                    "SELECT (rolpassword = '{owner_verifier}')::text FROM pg_authid WHERE rolname = '{}'",
+                    store.owner
+                )
+            ),
+            ["true"],
+            "the owner's verifier reached worker {}",
+            w.port()
+        );
+    }
+    for (w, log) in c.workers.iter().zip(logs) {
+        assert!(
+            !log.contains(&owner_verifier),
+            "the owner's verifier is in the log of worker {}:\n{}",
+            w.port(),
+            log.lines()
+                .filter(|l| l.contains(&owner_verifier) || l.contains("BEGIN"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    assert!(
+        c.coordinator
+            .log_since(coordinator_before)
+            .contains("install_history"),
+        "the coordinator stopped logging install's statements"
+    );
+}
