@@ -542,8 +542,47 @@ fn roles_made_by_an_install_into_another_database_reach_the_workers() {
         on_workers(&store.owner).is_empty(),
         "the premise: the workers lack the roles"
     );
+    // The application role got its password there too (set-password into that database).
+    plain
+        .client()
+        .batch_execute(&format!(
+            "ALTER ROLE {} PASSWORD 'elsewhere-pw'",
+            store.role
+        ))
+        .unwrap();
+    let verifier = store.db.query_strings(&format!(
+        "SELECT rolpassword FROM pg_authid WHERE rolname = '{}'",
+        store.role
+    ))[0]
+        .clone();
+    assert!(verifier.starts_with("SCRAM-SHA-256$"), "{verifier}");
+    let offsets: Vec<usize> = c.workers.iter().map(|w| w.log_len()).collect();
 
-    let store = with_app_login(store.installed());
+    let store = store.installed();
+    // The verifier reaches the workers (Citus propagates the role with it, within install's
+    // transaction) but none of their logs (sql/tool/citus_roles.sql sends no password;
+    // no_role_verifier_reaches_a_workers_log has the control).
+    for (w, offset) in c.workers.iter().zip(offsets) {
+        assert!(
+            !w.log_since(offset).contains(&verifier),
+            "the application role's verifier is in the log of worker {}",
+            w.port()
+        );
+        assert_eq!(
+            citus::query_on(
+                w,
+                "postgres",
+                &format!(
+                    "SELECT (rolpassword = '{verifier}')::text FROM pg_authid WHERE rolname = '{}'",
+                    store.role
+                )
+            ),
+            ["true"],
+            "the verifier on worker {}",
+            w.port()
+        );
+    }
+    let store = with_app_login(store);
     assert_eq!(on_workers(&store.role), ["true", "true"]);
     assert_eq!(on_workers(&store.owner), ["true", "true"]);
     store.cli(&["verify"]).assert_code(0);
