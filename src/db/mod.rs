@@ -55,8 +55,9 @@ pub fn query_one(
         .map_err(|e| Error::from_db(what, &e))
 }
 
-/// Runs `write` as the store's owner role (sql/tool/as_owner.sql says why), then acts as the
-/// login again.
+/// Runs `write` (a write to the store's tables, or an attempt of an install step) as the
+/// store's owner role (sql/tool/as_owner.sql says why), then acts as the login again. When
+/// `write` fails the role is not set back: the caller ends the transaction.
 pub fn as_owner<T>(
     tx: &mut Transaction,
     owner: &str,
