@@ -708,3 +708,25 @@ fn no_role_verifier_reaches_a_workers_log() {
         "the coordinator stopped logging install's statements"
     );
 }
+
+/// On a distributed table the steps that otherwise run as the owner role run as the login
+/// (sql/tool/citus_distributed.sql says why): a column repaired on the shards converges, also
+/// in an install that repairs the owner's login on the workers, whose password they know only
+/// once install commits.
+#[test]
+fn a_column_of_the_distributed_table_is_repaired() {
+    let store = store("owner_and_column").installed();
+    // One statement per query: Citus propagates the text of the query that holds the ALTER.
+    store.sql("ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE varchar");
+    store.sql("DELETE FROM pg_dist_authinfo WHERE rolename = '{owner}'");
+    let run = store.cli(&["install"]);
+    run.assert_code(0);
+    assert_applied(&run, &["citus.role.owner", "column.sess_data"]);
+    store.cli(&["verify"]).assert_code(0);
+    // And with the owner's login as it should be.
+    store.sql("ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE varchar");
+    let run = store.cli(&["install"]);
+    run.assert_code(0);
+    assert_applied(&run, &["column.sess_data"]);
+    store.cli(&["verify"]).assert_code(0);
+}

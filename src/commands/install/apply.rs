@@ -144,9 +144,11 @@ pub fn install(
         }
         preflight::dependents(&mut tx, names, &steps)?;
         db::set_lock_timeout(&mut tx, STATEMENT_LOCK_WAIT)?;
+        // Every step that runs as the owner role comes before citus.table in a round.
+        let as_owner = flavour != Flavour::Citus || !distributed(&mut tx, names)?;
         for step in steps {
             progress(&format!("applying {}", step.name));
-            applied.push(apply_step(&mut tx, step, &vars, opts)?);
+            applied.push(apply_step(&mut tx, step, &vars, opts, as_owner)?);
         }
         db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
         after = checks::run(&mut tx, names, &pgtap, flavour)?;
@@ -192,6 +194,18 @@ fn quiet_workers(tx: &mut Transaction) -> Result<()> {
         "../../../sql/tool/citus_coordinator_logging.sql"
     ))
     .map_err(|e| Error::from_db(what, &e))
+}
+
+/// On Citus: whether the session table is distributed, when the steps that would run as the
+/// owner role run as the login (sql/tool/citus_distributed.sql says why).
+fn distributed(tx: &mut Transaction, names: &Names) -> Result<bool> {
+    Ok(db::query_one(
+        tx,
+        include_str!("../../../sql/tool/citus_distributed.sql"),
+        &[("schema", &names.schema)],
+        "looking up the session table's distribution",
+    )?
+    .get(0))
 }
 
 /// On Citus: the store's existing roles onto every worker that lacks them
@@ -330,6 +344,7 @@ fn apply_step(
     step: &'static Step,
     vars: &[(&str, &str)],
     opts: &Options,
+    as_owner: bool,
 ) -> Result<AppliedStep> {
     let sql = template::render(&step.sql, vars)?;
     let lock = if step.locks_table() {
@@ -345,7 +360,7 @@ fn apply_step(
     let mut races = 0;
     loop {
         attempts += 1;
-        let tried = as_step_role(tx, step, vars, |tx| {
+        let tried = as_step_role(tx, step, vars, as_owner, |tx| {
             try_step(tx, step, lock.as_deref(), &sql, opts.lock_timeout)
         })?;
         match tried {
@@ -393,15 +408,17 @@ fn apply_step(
     }
 }
 
-/// Runs `attempt` as the role the step says it runs as (catalog::OWNER_MARKER): the owner
-/// role, or the connected role. Who holds the locks is then asked as the connected role again.
+/// Runs `attempt` as the role the step says it runs as (catalog::OWNER_MARKER), the owner
+/// role (unless `as_owner` is false), or else as the connected role. Who holds the locks is
+/// then asked as the connected role again.
 fn as_step_role<T>(
     tx: &mut Transaction,
     step: &Step,
     vars: &[(&str, &str)],
+    as_owner: bool,
     attempt: impl FnOnce(&mut Transaction) -> Result<T>,
 ) -> Result<T> {
-    if !step.as_owner() {
+    if !(as_owner && step.as_owner()) {
         return attempt(tx);
     }
     // No owner among the variables would be a bug: SET ROLE "" then fails, not the step.
