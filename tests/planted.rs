@@ -47,11 +47,8 @@ fn hits(s: &Store) -> i64 {
 /// may create in `public` (as everyone may on PostgreSQL 13 and 14).
 fn hostile(hint: &str) -> (Store, String) {
     let s = Store::new(hint);
-    let attacker = format!("{}_attacker", s.db.name());
     s.sql(DETECTOR);
-    s.sql(&format!(
-        "CREATE ROLE {attacker} LOGIN PASSWORD 'attacker-pw'"
-    ));
+    let attacker = s.create_role("attacker", "LOGIN PASSWORD 'attacker-pw'");
     (s, attacker)
 }
 
@@ -144,13 +141,7 @@ fn every_command_runs_nothing_planted(s: &Store, run: &Cli) {
     step(&["verify"], None, 1);
     step(&["install"], None, 0);
     s.sql("SELECT {schema}.set_session_data('live', 'data', pg_catalog.now() + interval '1 hour')");
-    let verified = step(&["verify"], None, 0);
-    assert!(
-        verified
-            .stdout
-            .contains(&format!("All {CHECKS} checks pass")),
-        "{verified}"
-    );
+    step(&["verify"], None, 0).assert_stdout_has(&format!("All {CHECKS} checks pass"));
     step(&["status"], None, 0);
     step(
         &["set-password", "--password-stdin"],
@@ -432,10 +423,7 @@ fn database_and_role_settings_change_no_verdict() {
         "idle_in_transaction_session_timeout = '300ms'",
         "default_transaction_isolation = serializable",
     ];
-    let login = format!("{}_ci", s.db.name());
-    s.sql(&format!(
-        "CREATE ROLE {login} LOGIN SUPERUSER PASSWORD 'ci-pw'"
-    ));
+    let login = s.create_role("ci", "LOGIN SUPERUSER PASSWORD 'ci-pw'");
     for set in settings {
         s.sql(&format!("ALTER DATABASE {} SET {set}", s.db.name()));
     }
@@ -501,11 +489,10 @@ fn database_and_role_settings_change_no_verdict() {
 #[test]
 fn session_replication_role_replica_is_reset_or_refused() {
     let s = Store::new("planted_replica").installed();
-    let su = format!("{}_su", s.db.name());
+    let su = s.create_role("su", "LOGIN SUPERUSER PASSWORD 'su-pw'");
     let dbo = database_owner(&s);
     s.sql(&format!(
-        "CREATE ROLE {su} LOGIN SUPERUSER PASSWORD 'su-pw';
-         ALTER ROLE {su} SET session_replication_role = replica;
+        "ALTER ROLE {su} SET session_replication_role = replica;
          ALTER ROLE {dbo} SET session_replication_role = replica;"
     ));
     let setting = |user: &str, pw: &str| -> String {
@@ -553,10 +540,9 @@ fn session_replication_role_replica_is_reset_or_refused() {
 #[test]
 fn a_function_others_depend_on_is_never_dropped() {
     let s = Store::new("planted_cascade").installed();
-    let alice = format!("{}_alice", s.db.name());
+    let alice = s.create_role("alice", "");
     s.sql(&format!(
-        "CREATE ROLE {alice};
-         DROP FUNCTION {{schema}}.count_sessions();
+        "DROP FUNCTION {{schema}}.count_sessions();
          CREATE FUNCTION {{schema}}.count_sessions() RETURNS bigint LANGUAGE sql STABLE
              SECURITY DEFINER SET search_path = {{schema}}, pg_temp
              AS 'SELECT count(*) FROM {{schema}}.session';
@@ -614,10 +600,9 @@ fn a_function_others_depend_on_is_never_dropped() {
 #[test]
 fn a_drop_that_others_depend_on_fails_as_a_refusal() {
     let s = Store::new("planted_dependent_drop").installed();
-    let alice = format!("{}_alice", s.db.name());
+    let alice = s.create_role("alice", "");
     s.sql(&format!(
-        "CREATE ROLE {alice};
-         CREATE FUNCTION {{schema}}.all_session_ids() RETURNS SETOF text LANGUAGE sql
+        "CREATE FUNCTION {{schema}}.all_session_ids() RETURNS SETOF text LANGUAGE sql
              AS 'SELECT sess_id FROM {{schema}}.session';
          CREATE VIEW public.session_ids AS SELECT * FROM {{schema}}.all_session_ids();
          ALTER VIEW public.session_ids OWNER TO {alice};"
@@ -726,14 +711,9 @@ fn a_role_set_on_the_database_does_not_become_the_tools() {
 
     let as_su = |args: &[&str], env: &[(&str, &str)]| cli_as(&s, &su, "su-pw", args, env);
     as_su(&["install"], &[]).assert_code(0);
-    let verified = as_su(&["verify"], &[]);
-    verified.assert_code(0);
-    assert!(
-        verified
-            .stdout
-            .contains(&format!("All {CHECKS} checks pass")),
-        "{verified}"
-    );
+    as_su(&["verify"], &[])
+        .assert_code(0)
+        .assert_stdout_has(&format!("All {CHECKS} checks pass"));
     let owner: String =
         s.db.client_as(&su, "su-pw")
             .unwrap()

@@ -114,6 +114,15 @@ impl Store {
             .replace("{owner}", &self.owner)
     }
 
+    /// Creates a role of this test's own, `<database>_<who>`, with `attributes` (`LOGIN
+    /// PASSWORD '...'`, ...), and returns its name: roles are cluster-wide, so no two tests
+    /// may share one.
+    pub fn create_role(&self, who: &str, attributes: &str) -> String {
+        let name = format!("{}_{who}", self.db.name());
+        self.sql(&format!("CREATE ROLE {name} {attributes}"));
+        name
+    }
+
     /// Runs `sql`, rendered, as the superuser; panics with the server's message on error.
     pub fn sql(&self, sql: &str) {
         let sql = self.render(sql);
