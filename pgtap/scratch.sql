@@ -21,18 +21,28 @@ BEGIN
         expiration timestamptz DEFAULT pg_catalog.now() + interval '1 day'
     );
     CREATE INDEX expire_idx ON pg_temp.session (expiration);
+    -- Only a live function of the contract's signature and result is copied, and the copy is
+    -- declared with the contract's parameters and result, not the live function's: a default
+    -- of a parameter, or a domain as an argument or result type, is code of whoever wrote it,
+    -- which the checks' calls would run with the tool's privileges (tests/planted.rs).
     FOR f IN
-        SELECT p.oid, p.proname, l.lanname, p.prosrc, p.prosecdef, p.provolatile
+        SELECT p.proname, canonical.params, canonical.result, l.lanname, p.prosrc, p.prosecdef, p.provolatile
           FROM pg_catalog.pg_proc p
           JOIN pg_catalog.pg_language l ON l.oid = p.prolang
           JOIN ROWS FROM (pg_catalog.unnest(:'function_names'::text[]),
-                          pg_catalog.unnest(:'function_bodies'::text[])) AS canonical(name, body)
-            ON canonical.name = p.proname AND canonical.body = p.prosrc
-         WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(:'schema')
+                          pg_catalog.unnest(:'function_bodies'::text[]),
+                          pg_catalog.unnest(:'function_types'::text[]),
+                          pg_catalog.unnest(:'function_params'::text[]),
+                          pg_catalog.unnest(:'function_results'::text[]))
+                 AS canonical(name, body, types, params, result)
+            ON p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(
+                   pg_catalog.format('%I.%I(%s)', :'schema', canonical.name, canonical.types))
+           AND canonical.body = p.prosrc
+           AND pg_catalog.lower(pg_catalog.pg_get_function_result(p.oid)) = canonical.result
     LOOP
         EXECUTE pg_catalog.format(
             'CREATE FUNCTION pg_temp.%I(%s) RETURNS %s LANGUAGE %I %s %s SET search_path = pg_temp AS %L',
-            f.proname, pg_catalog.pg_get_function_arguments(f.oid), pg_catalog.pg_get_function_result(f.oid),
+            f.proname, f.params, f.result,
             f.lanname,
             CASE f.provolatile WHEN 's' THEN 'STABLE' WHEN 'i' THEN 'IMMUTABLE' ELSE 'VOLATILE' END,
             CASE WHEN f.prosecdef THEN 'SECURITY DEFINER' ELSE 'SECURITY INVOKER' END,

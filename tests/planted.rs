@@ -929,3 +929,265 @@ fn a_rewrite_of_the_session_table_runs_planted_code_only_as_the_owner() {
         ["kept"]
     );
 }
+
+/// What a planted function runs first when the test must know whether a superuser ran it:
+/// counts every run, and every run as a superuser apart (`superuser_hits`). Sequences only:
+/// an IMMUTABLE function may not insert.
+const COUNTED: &str = "PERFORM pg_catalog.nextval('public.planted_hits');
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        PERFORM pg_catalog.nextval('public.superuser_hits');
+    END IF;";
+
+/// A hostile database with an installed store, a live session, `public.superuser_hits`, and
+/// the attacker holding the owner role (as someone could before install revokes it).
+fn owner_attacker(hint: &str) -> (Store, String) {
+    let (s, attacker) = hostile(hint);
+    s.sql(
+        "CREATE SEQUENCE public.superuser_hits;
+         GRANT USAGE ON SEQUENCE public.superuser_hits TO PUBLIC;",
+    );
+    s.cli(&["install"]).assert_code(0);
+    s.sql("SELECT {schema}.set_session_data('live', 'kept', now() + interval '1 hour')");
+    s.sql(&format!("GRANT {} TO {attacker}", s.owner));
+    (s, attacker)
+}
+
+/// Runs each command with its expected exit code and asserts after each that no planted code
+/// ran as a superuser.
+fn never_as_superuser(s: &Store, runs: &[(&[&str], i32)]) {
+    for (args, code) in runs {
+        let before = superuser_hits(s);
+        let r = s.cli(args);
+        assert_eq!(
+            superuser_hits(s),
+            before,
+            "planted code ran as a superuser during {args:?}\n{r}"
+        );
+        r.assert_code(*code);
+    }
+}
+
+/// Someone holding the owner role replaces the session table and install_history by views
+/// (the tables renamed, so nothing is lost) whose rows pass through a function of theirs.
+/// Reading such a view as the superuser would run it as the superuser: status, uninstall
+/// (dry run or not), install, verify and sweep read neither view's rows as one. status says
+/// the table is not the store's; uninstall and sweep refuse (exit 4).
+#[test]
+fn a_view_in_place_of_the_stores_table_is_never_read_as_a_superuser() {
+    let (s, attacker) = owner_attacker("planted_view");
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        &format!(
+            "CREATE FUNCTION public.planted_fn() RETURNS boolean LANGUAGE plpgsql
+                 AS $f$ BEGIN {COUNTED} RETURN true; END $f$;
+             SET ROLE {owner};
+             ALTER TABLE {schema}.session RENAME TO session_real;
+             CREATE VIEW {schema}.session AS
+                 SELECT * FROM {schema}.session_real WHERE public.planted_fn();
+             ALTER TABLE {schema}.install_history RENAME TO history_real;
+             CREATE VIEW {schema}.install_history AS
+                 SELECT * FROM {schema}.history_real WHERE public.planted_fn();",
+            owner = s.owner,
+            schema = s.schema
+        ),
+    );
+    // The control: a superuser reading either view runs the plant as the superuser.
+    for view in ["session", "install_history"] {
+        let before = superuser_hits(&s);
+        s.sql(&format!("SELECT count(*) FROM {{schema}}.{view}"));
+        assert!(superuser_hits(&s) > before, "the control: {view}");
+    }
+    let before = s.db.snapshot();
+    never_as_superuser(
+        &s,
+        &[
+            (&["status"], 0),
+            (&["verify"], 1),
+            (&["uninstall", "--dry-run"], 4),
+            (&["uninstall", "--yes"], 4),
+            // The schema is marked as the store's, so the preflight adopts it; the
+            // primary_key step then fails on the view (the dry run only lists the steps).
+            (&["install", "--dry-run"], 0),
+            (&["install"], 7),
+            (&["sweep"], 4),
+        ],
+    );
+    assert_eq!(s.db.snapshot(), before, "something changed");
+    let status = s.cli(&["status"]);
+    status.assert_stdout_has(&format!(
+        "sessions    unknown: {}.session is a view, not the store's table",
+        s.schema
+    ));
+    assert!(
+        status.stdout.contains(&format!(
+            "last change unknown: {}.install_history is a view, not the store's table",
+            s.schema
+        )),
+        "{status}"
+    );
+    let sweep = s.cli(&["sweep"]);
+    assert!(
+        sweep.stderr.contains(&format!(
+            "{}.session is a view, not the store's table",
+            s.schema
+        )),
+        "{sweep}"
+    );
+}
+
+/// Someone holding the owner role gives the session table's columns types of their own,
+/// with casts of their own (casts are global: whoever owns a type may cast it, even
+/// implicitly, to timestamptz or text), drops the key, and adds an expression index whose
+/// constant part the planner folds (it evaluates an IMMUTABLE function of constants when it
+/// loads the index, as whoever plans the query) and a forced row-level security policy. The
+/// controls show each runs as the superuser who reads the table; status, verify, the
+/// uninstall dry run, install's preflight and sweep read it as the owner role only, and
+/// install repairs it. Row-level security never applies to a superuser at all.
+#[test]
+fn planted_types_casts_and_index_expressions_on_the_session_table_never_run_as_a_superuser() {
+    let (s, attacker) = owner_attacker("planted_types");
+    let (schema, owner) = (&s.schema, &s.owner);
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        &format!(
+            "CREATE TYPE public.planted_ts AS (t timestamptz);
+             CREATE FUNCTION public.planted_ts_cast(v public.planted_ts) RETURNS timestamptz
+                 LANGUAGE plpgsql AS $f$ BEGIN {COUNTED} RETURN v.t; END $f$;
+             CREATE CAST (public.planted_ts AS timestamptz)
+                 WITH FUNCTION public.planted_ts_cast(public.planted_ts) AS IMPLICIT;
+             CREATE TYPE public.planted_id AS (t text);
+             CREATE FUNCTION public.planted_id_cast(v public.planted_id) RETURNS text
+                 LANGUAGE plpgsql AS $f$ BEGIN {COUNTED} RETURN v.t; END $f$;
+             CREATE CAST (public.planted_id AS text)
+                 WITH FUNCTION public.planted_id_cast(public.planted_id) AS IMPLICIT;
+             CREATE FUNCTION public.planted_const() RETURNS text LANGUAGE plpgsql IMMUTABLE
+                 AS $f$ BEGIN {COUNTED} RETURN 'x'; END $f$;
+             CREATE FUNCTION public.planted_policy() RETURNS boolean LANGUAGE plpgsql
+                 AS $f$ BEGIN {COUNTED} RETURN true; END $f$;
+             SET ROLE {owner};
+             ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
+             ALTER TABLE {schema}.session ALTER expiration DROP DEFAULT;
+             ALTER TABLE {schema}.session
+                 ALTER expiration TYPE public.planted_ts USING ROW(expiration),
+                 ALTER sess_id TYPE public.planted_id USING ROW(sess_id);
+             CREATE INDEX planted_idx ON {schema}.session ((sess_data || public.planted_const()));
+             CREATE POLICY planted ON {schema}.session USING (public.planted_policy());
+             ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY;"
+        ),
+    );
+    // The controls, each in a new session (the planner folds the index's constant once per
+    // session): the comparison status makes, the cast the duplicate-id look makes, and any
+    // query that plans a scan of the table.
+    for (what, sql) in [
+        (
+            "implicit cast",
+            "SELECT count(*) FROM {schema}.session WHERE expiration < now()",
+        ),
+        (
+            "explicit cast",
+            "SELECT sess_id::text FROM {schema}.session",
+        ),
+        ("index constant", "SELECT count(*) FROM {schema}.session"),
+    ] {
+        let before = superuser_hits(&s);
+        s.sql(sql);
+        assert!(superuser_hits(&s) > before, "the control: {what}");
+    }
+    // Row-level security: the owner role is held to a forced policy, a superuser never.
+    s.sql("ALTER TABLE {schema}.session FORCE ROW LEVEL SECURITY");
+    let (hits_before, super_before) = (hits(&s), superuser_hits(&s));
+    s.sql(&format!(
+        "BEGIN; SET LOCAL ROLE {owner}; SELECT count(*) FROM {{schema}}.session; ROLLBACK;"
+    ));
+    assert!(hits(&s) > hits_before, "the control: the policy is live");
+    assert_eq!(superuser_hits(&s), super_before);
+    s.sql("SELECT count(*) FROM {schema}.session WHERE sess_data IS NOT NULL");
+    assert_eq!(
+        superuser_hits(&s),
+        super_before + 1,
+        "a superuser's read folds the index's constant, and runs no policy"
+    );
+    s.sql("ALTER TABLE {schema}.session NO FORCE ROW LEVEL SECURITY");
+
+    never_as_superuser(
+        &s,
+        &[
+            (&["status"], 0),
+            (&["verify"], 1),
+            (&["uninstall", "--dry-run"], 4),
+            (&["install", "--dry-run"], 0),
+            (&["sweep"], 0),
+            (&["install"], 0),
+            (&["verify"], 0),
+            (&["status"], 0),
+        ],
+    );
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT {schema}.get_session_data('live')")),
+        ["kept"]
+    );
+    s.sql("DROP INDEX {schema}.planted_idx");
+    never_as_superuser(&s, &[(&["uninstall", "--yes"], 0)]);
+}
+
+/// verify reads no session, but pgTAP's col_default_is runs a column default that does not
+/// look like a function call (it EXECUTEs `SELECT is(<default>::<type>, ...)`), and the
+/// behaviour checks' scratch copies took the live functions' arguments, defaults included.
+/// Someone holding the owner role sets such a default on expiration and gives
+/// count_sessions (its body unchanged) a parameter whose default is theirs: verify and status
+/// run neither as a superuser.
+#[test]
+fn defaults_planted_on_the_store_are_never_evaluated_by_the_checks() {
+    let (s, attacker) = owner_attacker("planted_defaults");
+    let (schema, owner) = (&s.schema, &s.owner);
+    let body = s.db.query_strings(&s.render(
+        "SELECT prosrc FROM pg_proc WHERE oid = '{schema}.count_sessions()'::regprocedure",
+    ));
+    sql_as(
+        &s,
+        &attacker,
+        "attacker-pw",
+        &format!(
+            "CREATE FUNCTION public.planted_text() RETURNS text LANGUAGE plpgsql
+                 AS $f$ BEGIN {COUNTED} RETURN 'x'; END $f$;
+             CREATE FUNCTION public.planted_int() RETURNS integer LANGUAGE plpgsql
+                 AS $f$ BEGIN {COUNTED} RETURN 1; END $f$;
+             SET ROLE {owner};
+             ALTER TABLE {schema}.session ALTER expiration DROP DEFAULT;
+             ALTER TABLE {schema}.session ALTER expiration TYPE text;
+             ALTER TABLE {schema}.session ALTER expiration SET DEFAULT 'x' || public.planted_text();
+             DROP FUNCTION {schema}.count_sessions();
+             CREATE FUNCTION {schema}.count_sessions(planted integer DEFAULT public.planted_int())
+                 RETURNS integer LANGUAGE plpgsql STABLE SECURITY DEFINER
+                 SET search_path = {schema}, pg_temp AS $body${}$body$;",
+            body[0]
+        ),
+    );
+    // The controls: the default as pgTAP runs it, and the function as the checks called it.
+    for (what, sql) in [
+        (
+            "the column default",
+            "DO $d$ BEGIN EXECUTE 'SELECT ' || (SELECT pg_get_expr(d.adbin, d.adrelid)
+                FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+               WHERE d.adrelid = '{schema}.session'::regclass AND a.attname = 'expiration'); END $d$",
+        ),
+        // Its body then fails on the text column, after the default ran.
+        (
+            "the parameter default",
+            "DO $d$ BEGIN PERFORM {schema}.count_sessions(); EXCEPTION WHEN OTHERS THEN NULL; END $d$",
+        ),
+    ] {
+        let before = superuser_hits(&s);
+        s.sql(sql);
+        assert!(superuser_hits(&s) > before, "the control: {what}");
+    }
+    never_as_superuser(&s, &[(&["verify"], 1), (&["status"], 0)]);
+    let failing = crate::support::failing_checks(&s.cli(&["verify"]));
+    for check in ["column.expiration.default", "behaviour.count"] {
+        assert!(failing.iter().any(|c| c == check), "{check}: {failing:?}");
+    }
+}

@@ -9,6 +9,7 @@ use postgres::Client;
 use crate::commands::verify;
 use crate::contract::checks::{self, Outcome};
 use crate::contract::template;
+use crate::db;
 use crate::db::session::Facts;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
@@ -74,6 +75,25 @@ fn db_reason(e: &postgres::Error) -> String {
         .unwrap_or_else(|| one_line(&e.to_string()))
 }
 
+/// Reads one of the store's tables as its owner (db::read_store_table says why), or says why
+/// it was not read or what the read met.
+fn read<T>(
+    client: &mut Client,
+    names: &Names,
+    table: &str,
+    query: impl FnOnce(&mut postgres::Transaction) -> std::result::Result<T, postgres::Error>,
+) -> Result<std::result::Result<T, String>> {
+    let read = db::read_store_table(client, &names.schema, table, &names.owner, |tx| {
+        Ok(query(tx).map_err(|e| db_reason(&e)))
+    });
+    match read {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(why)) => Ok(Err(why)),
+        Err(e @ (Error::Connection { .. } | Error::Server(_) | Error::Internal(_))) => Err(e),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
 pub fn status(
     client: &mut Client,
     facts: &Facts,
@@ -103,17 +123,19 @@ pub fn status(
 
     let sessions = if table_exists {
         let sql = template::render(include_str!("../../sql/tool/status_sessions.sql"), &vars)?;
-        client
-            .query_one(sql.as_str(), &[])
-            .map(|r| (r.get::<_, i64>("live"), r.get::<_, i64>("expired")))
-            .map_err(|e| db_reason(&e))
+        read(client, names, "session", |tx| {
+            tx.query_one(sql.as_str(), &[])
+                .map(|r| (r.get::<_, i64>("live"), r.get::<_, i64>("expired")))
+        })?
     } else {
         Err(format!("no table {}.session", names.schema))
     };
 
     let last_change = if row.get::<_, bool>("history_exists") {
         let sql = template::render(include_str!("../../sql/tool/status_history.sql"), &vars)?;
-        match client.query_opt(sql.as_str(), &[]) {
+        match read(client, names, "install_history", |tx| {
+            tx.query_opt(sql.as_str(), &[])
+        })? {
             Ok(Some(r)) => Ok(LastChange {
                 tool_version: r.get("tool_version"),
                 at: r.get("installed_at"),
@@ -121,7 +143,7 @@ pub fn status(
                 steps: r.get("steps"),
             }),
             Ok(None) => Err("install_history is empty".to_string()),
-            Err(e) => Err(db_reason(&e)),
+            Err(why) => Err(why),
         }
     } else {
         Err(

@@ -26,7 +26,16 @@ pub fn sweep(client: &mut Client, names: &Names, lock_timeout: Duration) -> Resu
     let start = Instant::now();
     let mut tx = db::begin(client)?;
     db::set_lock_timeout(&mut tx, lock_timeout)?;
-    let deleted = db::as_owner(&mut tx, &names.owner, |tx| {
+    // Only the store's table, as its owner (db::store_table says why).
+    let whose = match db::store_table(&mut tx, &names.schema, "session", &names.owner)? {
+        Ok(whose) => whose,
+        Err(why) => {
+            return Err(Error::Refused(format!(
+                "sweep refused: {why}; nothing was deleted"
+            )))
+        }
+    };
+    let delete = |tx: &mut postgres::Transaction| {
         tx.execute(sql.as_str(), &[]).map_err(|e| {
             match Error::from_db(&format!("sweeping {}.session", names.schema), &e) {
                 Error::LockTimeout(m) => Error::LockTimeout(format!(
@@ -35,7 +44,11 @@ pub fn sweep(client: &mut Client, names: &Names, lock_timeout: Duration) -> Resu
                 other => other,
             }
         })
-    })?;
+    };
+    let deleted = match whose {
+        db::TableOwner::OwnerRole => db::as_owner(&mut tx, &names.owner, delete)?,
+        db::TableOwner::Superuser => delete(&mut tx)?,
+    };
     db::commit(tx, "committing the sweep")?;
     Ok(Swept {
         deleted,

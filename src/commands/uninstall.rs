@@ -40,8 +40,10 @@ pub struct Plan {
     pub schema: String,
     pub schema_exists: bool,
     pub objects: Vec<Object>,
-    /// Sessions that would be deleted (None: no session table).
+    /// Sessions that would be deleted (None: no session table, or not the store's).
     pub sessions: Option<i64>,
+    /// Why the session table is not the store's (db::store_table), so not read or dropped.
+    pub table_refused: Option<String>,
     pub roles: Vec<RolePlan>,
 }
 
@@ -59,6 +61,7 @@ impl Plan {
                 )
             })
             .collect();
+        b.extend(self.table_refused.clone());
         for r in &self.roles {
             b.extend(r.blockers.iter().map(|x| format!("role {} {x}", r.name)));
         }
@@ -101,16 +104,17 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
         .query_one(status.as_str(), &[])
         .map_err(|e| Error::from_db(ctx, &e))?;
     let schema_exists: bool = row.get("schema_exists");
-    let sessions = if row.get::<_, bool>("table_exists") {
+    let (sessions, table_refused) = if row.get::<_, bool>("table_exists") {
         let sql = template::render(include_str!("../../sql/tool/uninstall_sessions.sql"), &vars)?;
-        Some(
-            client
-                .query_one(sql.as_str(), &[])
-                .map_err(|e| Error::from_db(ctx, &e))?
-                .get::<_, i64>("sessions"),
-        )
+        match db::read_store_table(client, &names.schema, "session", &names.owner, |tx| {
+            tx.query_one(sql.as_str(), &[])
+                .map_err(|e| Error::from_db(ctx, &e))
+        })? {
+            Ok(r) => (Some(r.get::<_, i64>("sessions")), None),
+            Err(why) => (None, Some(why)),
+        }
     } else {
-        None
+        (None, None)
     };
     let mut roles = Vec::new();
     for name in [&names.owner, &names.role] {
@@ -161,6 +165,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
         schema_exists,
         objects,
         sessions,
+        table_refused,
         roles,
     })
 }

@@ -468,7 +468,8 @@ pub fn function_signatures() -> String {
 
 /// The variables every check and step may use: the run's names, and the function list as
 /// parallel text[] literals (signatures granted to the application role; every name with the
-/// body this version installs), so that no SQL file repeats it.
+/// body, argument types, parameters and result this version installs), so that no SQL file
+/// repeats it.
 pub fn run_vars(names: &Names, flavour: Flavour) -> Vec<(&'static str, String)> {
     let functions = functions_for(flavour);
     let granted: Vec<String> = functions
@@ -478,6 +479,15 @@ pub fn run_vars(names: &Names, flavour: Flavour) -> Vec<(&'static str, String)> 
         .collect();
     let function_names: Vec<&str> = functions.iter().map(|f| f.name).collect();
     let bodies: Vec<&str> = functions.iter().map(|f| f.body()).collect();
+    let types: Vec<String> = functions.iter().map(|f| f.arg_types().join(",")).collect();
+    let params: Vec<String> = functions
+        .iter()
+        .map(|f| {
+            let p: Vec<String> = f.args.iter().map(|(n, t)| format!("{n} {t}")).collect();
+            p.join(", ")
+        })
+        .collect();
+    let results: Vec<&str> = functions.iter().map(|f| f.result).collect();
     vec![
         ("schema", names.schema.clone()),
         ("role", names.role.clone()),
@@ -485,6 +495,9 @@ pub fn run_vars(names: &Names, flavour: Flavour) -> Vec<(&'static str, String)> 
         ("granted_functions", text_array(&granted)),
         ("function_names", text_array(&function_names)),
         ("function_bodies", text_array(&bodies)),
+        ("function_types", text_array(&types)),
+        ("function_params", text_array(&params)),
+        ("function_results", text_array(&results)),
     ]
 }
 

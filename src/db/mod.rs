@@ -83,6 +83,92 @@ pub fn as_owner<T>(
     Ok(result)
 }
 
+/// As whom the tool may touch the rows of one of the store's own tables (`store_table`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableOwner {
+    /// The owner role owns it: act as that role.
+    OwnerRole,
+    /// A superuser owns it (connect-pg 1.x before install), so nobody else could have attached
+    /// anything to it: the connected role may touch it as itself.
+    Superuser,
+}
+
+/// Whether `<schema>.<table>`, one of the store's own tables, is a plain table owned by the
+/// owner role or a superuser, that the connected role may touch as its owner; `Ok(Err(why))`
+/// when it is not. Reading a relation runs what its owner, or whoever holds that role,
+/// attached to it or put in its place (sql/tool/store_table.sql): the tool touches its rows
+/// only as that owner, so that code runs with that role's privileges, never the tool's.
+pub fn store_table(
+    c: &mut impl GenericClient,
+    schema: &str,
+    table: &str,
+    owner: &str,
+) -> Result<std::result::Result<TableOwner, String>> {
+    let what = format!("{schema}.{table}");
+    let row = query_one(
+        c,
+        include_str!("../../sql/tool/store_table.sql"),
+        &[("schema", schema), ("table", table), ("owner", owner)],
+        &format!("looking up {what}"),
+    )?;
+    let kind = match row.get::<_, Option<String>>("kind").as_deref() {
+        None => return Ok(Err(format!("no table {what}"))),
+        Some("r") => None,
+        Some("v") => Some("a view"),
+        Some("m") => Some("a materialized view"),
+        Some("f") => Some("a foreign table"),
+        Some("p") => Some("a partitioned table"),
+        Some(_) => Some("not a plain table"),
+    };
+    if let Some(kind) = kind {
+        return Ok(Err(format!("{what} is {kind}, not the store's table")));
+    }
+    if row.get::<_, bool>("owned_by_owner_role") {
+        if !row.get::<_, bool>("may_act_as_owner_role") {
+            return Ok(Err(format!(
+                "{what} is read and written only as its owner {owner}, which the connected role may not act as"
+            )));
+        }
+        return Ok(Ok(TableOwner::OwnerRole));
+    }
+    if row.get::<_, bool>("owned_by_superuser") {
+        return Ok(Ok(TableOwner::Superuser));
+    }
+    Ok(Err(format!(
+        "{what} belongs to {}, neither the owner role {owner} nor a superuser, so it is not the store's table",
+        row.get::<_, String>("table_owner")
+    )))
+}
+
+/// Runs `read` (a read of the rows of `<schema>.<table>`) as that table's owner
+/// (`store_table`), in a subtransaction that is rolled back, which also ends the `SET LOCAL
+/// ROLE`; `Ok(Err(why))` when it was not read.
+pub fn read_store_table<T>(
+    c: &mut impl GenericClient,
+    schema: &str,
+    table: &str,
+    owner: &str,
+    read: impl FnOnce(&mut Transaction) -> Result<T>,
+) -> Result<std::result::Result<T, String>> {
+    let whose = match store_table(c, schema, table, owner)? {
+        Ok(whose) => whose,
+        Err(why) => return Ok(Err(why)),
+    };
+    let context = format!("reading {schema}.{table}");
+    let mut sub = c.transaction().map_err(|e| Error::from_db(&context, &e))?;
+    if whose == TableOwner::OwnerRole {
+        let sql = template::render(
+            include_str!("../../sql/tool/as_owner.sql"),
+            &[("owner", owner)],
+        )?;
+        sub.batch_execute(&sql)
+            .map_err(|e| Error::from_db("acting as the store's owner role", &e))?;
+    }
+    let done = read(&mut sub)?;
+    sub.rollback().map_err(|e| Error::from_db(&context, &e))?;
+    Ok(Ok(done))
+}
+
 /// How long each later statement of the transaction may wait for a lock (at least 1ms: 0 would
 /// mean forever).
 pub fn set_lock_timeout(tx: &mut impl GenericClient, timeout: Duration) -> Result<()> {

@@ -238,13 +238,22 @@ fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outco
     if !needs_distribution || !table_exists {
         return Ok(());
     }
-    let rows: i64 = db::query_one(
-        tx,
-        include_str!("../../../sql/tool/session_rows.sql"),
-        &[("schema", &names.schema)],
-        "counting the sessions to distribute",
-    )?
-    .get(0);
+    let counted = db::read_store_table(tx, &names.schema, "session", &names.owner, |tx| {
+        db::query_one(
+            tx,
+            include_str!("../../../sql/tool/session_rows.sql"),
+            &[("schema", &names.schema)],
+            "counting the sessions to distribute",
+        )
+    })?;
+    let rows: i64 = match counted {
+        Ok(row) => row.get(0),
+        Err(why) => {
+            return Err(Error::Refused(format!(
+                "install refused: {why}; nothing was changed"
+            )))
+        }
+    };
     if rows == 0 {
         return Ok(());
     }
