@@ -540,6 +540,12 @@ fn a_connect_only_role_is_refused_in_one_line_and_the_ci_recipe_gives_a_true_ver
         )),
         "status as the CI role"
     );
+    // The sessions are read only as the table's owner, which the CI role may not act as.
+    as_ci(&["status"]).assert_stdout_has(&format!(
+        "sessions    unknown: {s}.session is read and written only as its owner {o}, which the connected role may not act as",
+        s = store.schema,
+        o = store.owner
+    ));
     // As a superuser nothing is skipped, and the CI role's grants change no verdict.
     store
         .cli(&["verify"])
