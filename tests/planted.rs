@@ -1130,12 +1130,17 @@ fn planted_types_casts_and_index_expressions_on_the_session_table_never_run_as_a
         s.db.query_strings(&s.render("SELECT {schema}.get_session_data('live')")),
         ["kept"]
     );
-    // Row-level security forced on the table keeps the owner role from counting its rows
-    // (row_security is off in the tool's session): uninstall drops it without the count.
+    // Row-level security forced on the table keeps the owner role from reading its rows
+    // (row_security is off in the tool's session): install, its key lost, plans without the
+    // duplicate-id look, and uninstall drops the store without the count.
     s.sql(
         "DROP INDEX {schema}.planted_idx;
+         ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
          ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY",
     );
+    s.cli(&["install", "--dry-run"])
+        .assert_code(0)
+        .assert_stdout_has("-- step primary_key");
     let dry = s.cli(&["uninstall", "--dry-run"]);
     dry.assert_code(0)
         .assert_stdout_has(&format!("Would drop schema {schema}:"));

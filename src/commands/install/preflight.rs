@@ -48,17 +48,20 @@ pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
     let facts = read(tx, names)?;
     decide(&facts, names)?;
     if facts.ids_unkeyed {
-        // Read as the table's owner (db::store_table); a table that is not the store's is not
-        // read, and the primary_key step, as the owner role, then meets what is there.
+        // Read as the table's owner (db::store_table). A table that is not the store's is not
+        // read, nor one the owner role may not read (row-level security forced on it): the
+        // primary_key step, as the owner role, then meets what is there (building the key
+        // reads past row-level security).
         let read = db::read_store_table(tx, &names.schema, "session", &names.owner, |tx| {
-            db::query_one(
+            Ok(db::query_one(
                 tx,
                 include_str!("../../../sql/tool/duplicate_ids.sql"),
                 &[("schema", &names.schema)],
                 "looking for duplicate or NULL session ids",
             )
+            .ok())
         })?;
-        let Ok(row) = read else { return Ok(()) };
+        let Ok(Some(row)) = read else { return Ok(()) };
         let ids = Ids {
             duplicated: row.get("duplicated"),
             duplicated_count: row.get("duplicated_count"),
