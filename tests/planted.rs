@@ -9,6 +9,11 @@
 //!   set-password and uninstall (dry run included), and the verdicts are right;
 //! - nothing was lost: the planted objects, a live session and other owners' objects remain.
 //!
+//! The store's own tables: someone holding the owner role replaces them by views, retypes
+//! their columns to types with casts of their own, adds an index whose constant the planner
+//! folds, a forced policy, or defaults the checks used to evaluate; the tool reads the tables
+//! only as their owner and evaluates none of the store's definitions (the last three tests).
+//!
 //! The CASCADE case: an install that would have to drop a function other owners' views depend
 //! on refuses (exit 4), names them and their owner, and changes nothing; a drop that something
 //! the preflight does not look for depends on fails, and is the same refusal.
