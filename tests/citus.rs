@@ -730,3 +730,88 @@ fn a_column_of_the_distributed_table_is_repaired() {
     assert_applied(&run, &["column.sess_data"]);
     store.cli(&["verify"]).assert_code(0);
 }
+
+/// set-password on the coordinator quiets the workers' part of its transaction as install
+/// does (db::quiet_citus_workers): the new verifier, which Citus propagates in the text of a
+/// command (no_role_verifier_reaches_a_workers_log has the control), reaches both workers but
+/// none of the three nodes' logs, and the password none either; the role logs in with it
+/// through the coordinator and on each worker. `install --password-stdin`, which sets the
+/// password in install's own quieted transaction, the same.
+#[test]
+fn set_password_keeps_the_verifier_out_of_every_nodes_log() {
+    use rand::distr::{Alphanumeric, SampleString};
+    let c = citus();
+    let store = store("quiet_set_password").installed();
+    let nodes = [c.coordinator, c.workers[0], c.workers[1]];
+    for (n, args) in [
+        [
+            "set-password",
+            "--password-stdin",
+            "--valid-until",
+            "infinity",
+        ]
+        .as_slice(),
+        ["install", "--password-stdin"].as_slice(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let password = format!(
+            "citus-pw-{n}-{}",
+            Alphanumeric.sample_string(&mut rand::rng(), 20)
+        );
+        let offsets: Vec<usize> = nodes.iter().map(|node| node.log_len()).collect();
+        store
+            .cli_stdin(args, format!("{password}\n").as_bytes())
+            .assert_code(0);
+        // Read before the checks below, whose own statements hold the verifier.
+        let logs: Vec<String> = nodes
+            .iter()
+            .zip(&offsets)
+            .map(|(node, o)| node.log_since(*o))
+            .collect();
+        let verifier = store.stored().expect("a password was set");
+        assert!(verifier.starts_with("SCRAM-SHA-256$"), "{verifier}");
+        for (node, log) in nodes.iter().zip(&logs) {
+            assert!(
+                !log.contains(&password),
+                "{args:?}: the password is in the log of port {}",
+                node.port()
+            );
+            assert!(
+                !log.contains(&verifier),
+                "{args:?}: the verifier is in the log of port {}:\n{}",
+                node.port(),
+                log.lines()
+                    .filter(|l| l.contains(&verifier) || l.contains("BEGIN"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+        assert_eq!(
+            store.login(&password),
+            Ok(()),
+            "{args:?}: through the coordinator"
+        );
+        for w in c.workers {
+            let mut app = w
+                .config(store.db.name(), &store.role, &password)
+                .connect(postgres::NoTls)
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "{args:?}: logging in to worker {}: {}",
+                        w.port(),
+                        crate::support::pg_error(&e)
+                    )
+                });
+            let until: String = app
+                .query_one(
+                    "SELECT coalesce(rolvaliduntil::text, 'none') FROM pg_roles WHERE rolname = current_user",
+                    &[],
+                )
+                .expect("the role's VALID UNTIL on a worker")
+                .get(0);
+            assert_eq!(until, "infinity", "{args:?}: on worker {}", w.port());
+        }
+    }
+}

@@ -271,7 +271,8 @@ pub struct Outcome {
     /// Set when the password was generated: it is printed, once, on stdout.
     pub generated: Option<String>,
     /// Whether statement logging was off for the ALTER ROLE (the connected role may change
-    /// log_statement); when not, the server log may hold the verifier, never the password.
+    /// log_statement), on a Citus coordinator also on the workers (a superuser only); when
+    /// not, a server log may hold the verifier, never the password.
     pub logging_suppressed: bool,
     /// The role's VALID UNTIL when it has passed: the server then refuses every password.
     pub expired: Option<String>,
@@ -304,7 +305,9 @@ pub fn set_password(
     let mut tx = db::begin(client)?;
     // A CI job should fail, not hang, behind a session that holds the role's row.
     db::set_lock_timeout(&mut tx, LOCK_TIMEOUT)?;
-    let logging_suppressed = set(&mut tx, names, &password)?;
+    // Before set, whose own logging switch the coordinator's restored logging would undo.
+    let workers_quiet = quiet_citus_workers(&mut tx)?;
+    let logging_suppressed = set(&mut tx, names, &password)? && workers_quiet;
     if let Some(until) = valid_until {
         set_valid_until(&mut tx, names, until)?;
     }
@@ -317,6 +320,23 @@ pub fn set_password(
         opts,
         (logging_suppressed, expired),
     ))
+}
+
+/// On Citus, keeps the verifier Citus propagates out of the workers' logs, as install does
+/// (db::quiet_citus_workers), when the connected role may: returns whether the workers are
+/// quiet (also when there are none). install has quieted its transaction already.
+fn quiet_citus_workers(tx: &mut Transaction) -> Result<bool> {
+    let row = db::query_one(
+        tx,
+        include_str!("../../sql/tool/citus_quiet_possible.sql"),
+        &[],
+        "looking for the citus extension",
+    )?;
+    match (row.get::<_, bool>("citus"), row.get::<_, bool>("superuser")) {
+        (false, _) => Ok(true),
+        (true, false) => Ok(false),
+        (true, true) => db::quiet_citus_workers(tx).map(|()| true),
+    }
 }
 
 /// `ALTER ROLE ... VALID UNTIL`; a value the server cannot read is bad input (exit 2).

@@ -95,6 +95,24 @@ pub fn set_lock_timeout(tx: &mut impl GenericClient, timeout: Duration) -> Resul
         .map_err(|e| Error::from_db("setting lock_timeout", &e))
 }
 
+/// On Citus, first in a transaction that may send a role's verifier to the workers (install,
+/// set-password): the workers log none of what Citus sends them in the rest of it
+/// (sql/tool/citus_quiet_workers.sql says why and how), while the coordinator logs as
+/// configured. Takes a superuser: a SET LOCAL refused would abort the transaction.
+pub fn quiet_citus_workers(tx: &mut Transaction) -> Result<()> {
+    let what = "keeping the role verifiers Citus sends out of the workers' logs";
+    let sets = include_str!("../../sql/tool/citus_quiet_workers.sql");
+    for set in sets
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+    {
+        tx.batch_execute(set)
+            .map_err(|e| Error::from_db(what, &e))?;
+    }
+    tx.batch_execute(include_str!("../../sql/tool/citus_coordinator_logging.sql"))
+        .map_err(|e| Error::from_db(what, &e))
+}
+
 /// Polls a transaction-scoped advisory lock (`sql` returns one boolean from
 /// pg_try_advisory_xact_lock) every `every` until it is had or `wait` has passed, rather than
 /// blocking on it: a waiting run holds nothing and sits in no lock queue. `waiting` runs once,

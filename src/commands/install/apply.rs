@@ -92,7 +92,7 @@ pub fn install(
     // Before pgTAP is loaded or anything else happens: a refusal must leave no trace.
     preflight::check(&mut tx, names)?;
     if server.citus.is_some() && !opts.dry_run {
-        quiet_workers(&mut tx)?;
+        db::quiet_citus_workers(&mut tx)?;
         roles_on_workers(&mut tx, names)?;
     }
     db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
@@ -175,25 +175,6 @@ pub fn install(
         steps: applied,
         after,
     })
-}
-
-/// On Citus: the workers log none of what Citus sends them in this transaction, where role
-/// verifiers travel (sql/tool/citus_quiet_workers.sql says why and how); the coordinator logs
-/// as before.
-fn quiet_workers(tx: &mut Transaction) -> Result<()> {
-    let what = "keeping the role verifiers Citus sends out of the workers' logs";
-    let sets = include_str!("../../../sql/tool/citus_quiet_workers.sql");
-    for set in sets
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with("--"))
-    {
-        tx.batch_execute(set)
-            .map_err(|e| Error::from_db(what, &e))?;
-    }
-    tx.batch_execute(include_str!(
-        "../../../sql/tool/citus_coordinator_logging.sql"
-    ))
-    .map_err(|e| Error::from_db(what, &e))
 }
 
 /// On Citus: whether the session table is distributed, when the steps that would run as the
