@@ -815,3 +815,60 @@ fn set_password_keeps_the_verifier_out_of_every_nodes_log() {
         }
     }
 }
+
+/// Only a superuser may run the SET LOCAL commands that quiet the workers, and one refused
+/// would abort the transaction: connected as a CREATEROLE role, set-password does not try
+/// them, sets the password all the same and says that the logs may hold the verifier, also
+/// when the role may quiet the coordinator's own log (SET granted there, which Citus does not
+/// propagate) and the workers' logs do hold it.
+#[test]
+fn set_password_as_a_createrole_role_sets_it_and_says_the_logs_may_hold_the_verifier() {
+    let c = citus();
+    let store = store("createrole_set_password").installed();
+    let admin_pw = "createrole-admin-pw";
+    let admin = store.create_role("admin", &format!("LOGIN CREATEROLE PASSWORD '{admin_pw}'"));
+    // Citus reaches the workers as the connected role.
+    store.sql(&format!(
+        "INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, '{admin}', 'password={admin_pw}');
+         GRANT SET ON PARAMETER log_statement, log_min_duration_statement, log_min_duration_sample,
+               log_min_error_statement TO {admin}"
+    ));
+    let offsets: Vec<usize> = c.workers.iter().map(|w| w.log_len()).collect();
+    let password = "set-by-createrole";
+    let mut cmd = crate::support::bin();
+    cmd.args(store.args(&["set-password", "--password-stdin"]))
+        .arg("--dsn")
+        .arg(format!("{} user={admin}", store.db.dsn()))
+        .env("PGPASSWORD", admin_pw);
+    let run = crate::support::run_with_stdin(cmd, Some(format!("{password}\n").as_bytes()));
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("note: the connected role may not turn statement logging off"),
+        "{run}"
+    );
+    let verifier = store.stored().expect("a password was set");
+    assert!(
+        !c.coordinator.log_contents().contains(&verifier),
+        "the coordinator's own log was quiet"
+    );
+    for (w, offset) in c.workers.iter().zip(offsets) {
+        assert!(
+            w.log_since(offset).contains(&verifier),
+            "worker {} logs the verifier: the note is due",
+            w.port()
+        );
+    }
+    assert_eq!(store.login(password), Ok(()));
+    for w in c.workers {
+        w.config(store.db.name(), &store.role, password)
+            .connect(postgres::NoTls)
+            .unwrap_or_else(|e| {
+                panic!(
+                    "logging in to worker {}: {}",
+                    w.port(),
+                    crate::support::pg_error(&e)
+                )
+            });
+    }
+}
