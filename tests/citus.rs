@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::citus::{self, citus};
-use crate::support::{failing_checks, Run, Store, CITUS_MAJOR};
+use crate::support::{failing_checks, Cluster, Run, Store, CITUS_MAJOR};
 
 /// A store of the test's own names in a fresh Citus database.
 fn store(hint: &str) -> Store {
@@ -691,15 +691,7 @@ fn no_role_verifier_reaches_a_workers_log() {
         );
     }
     for (w, log) in c.workers.iter().zip(logs) {
-        assert!(
-            !log.contains(&owner_verifier),
-            "the owner's verifier is in the log of worker {}:\n{}",
-            w.port(),
-            log.lines()
-                .filter(|l| l.contains(&owner_verifier) || l.contains("BEGIN"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
+        assert_not_logged(&log, &owner_verifier, "the owner's verifier", w.port());
     }
     assert!(
         c.coordinator
@@ -778,14 +770,11 @@ fn set_password_keeps_the_verifier_out_of_every_nodes_log() {
                 "{args:?}: the password is in the log of port {}",
                 node.port()
             );
-            assert!(
-                !log.contains(&verifier),
-                "{args:?}: the verifier is in the log of port {}:\n{}",
+            assert_not_logged(
+                log,
+                &verifier,
+                &format!("{args:?}: the verifier"),
                 node.port(),
-                log.lines()
-                    .filter(|l| l.contains(&verifier) || l.contains("BEGIN"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
             );
         }
         assert_eq!(
@@ -794,16 +783,7 @@ fn set_password_keeps_the_verifier_out_of_every_nodes_log() {
             "{args:?}: through the coordinator"
         );
         for w in c.workers {
-            let mut app = w
-                .config(store.db.name(), &store.role, &password)
-                .connect(postgres::NoTls)
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "{args:?}: logging in to worker {}: {}",
-                        w.port(),
-                        crate::support::pg_error(&e)
-                    )
-                });
+            let mut app = login_to_worker(w, &store, &password);
             let until: String = app
                 .query_one(
                     "SELECT coalesce(rolvaliduntil::text, 'none') FROM pg_roles WHERE rolname = current_user",
@@ -861,14 +841,36 @@ fn set_password_as_a_createrole_role_sets_it_and_says_the_logs_may_hold_the_veri
     }
     assert_eq!(store.login(password), Ok(()));
     for w in c.workers {
-        w.config(store.db.name(), &store.role, password)
-            .connect(postgres::NoTls)
-            .unwrap_or_else(|e| {
-                panic!(
-                    "logging in to worker {}: {}",
-                    w.port(),
-                    crate::support::pg_error(&e)
-                )
-            });
+        login_to_worker(w, &store, password);
     }
+}
+
+/// A connection to worker `w` as the store's application role, straight, not through the
+/// coordinator.
+#[track_caller]
+fn login_to_worker(w: &Cluster, store: &Store, password: &str) -> postgres::Client {
+    w.config(store.db.name(), &store.role, password)
+        .connect(postgres::NoTls)
+        .unwrap_or_else(|e| {
+            panic!(
+                "logging in to worker {} as {}: {}",
+                w.port(),
+                store.role,
+                crate::support::pg_error(&e)
+            )
+        })
+}
+
+/// Panics when `secret` is in the log of the node on `port`, showing the lines that hold it
+/// and the BEGINs of the transactions around them.
+#[track_caller]
+fn assert_not_logged(log: &str, secret: &str, what: &str, port: u16) {
+    assert!(
+        !log.contains(secret),
+        "{what} is in the log of port {port}:\n{}",
+        log.lines()
+            .filter(|l| l.contains(secret) || l.contains("BEGIN"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
