@@ -328,7 +328,7 @@ pub fn set_password(
 fn quiet_citus_workers(tx: &mut Transaction) -> Result<bool> {
     let row = db::query_one(
         tx,
-        include_str!("../../sql/tool/citus_quiet_possible.sql"),
+        tool_sql!("citus_quiet_possible"),
         &[],
         "looking for the citus extension",
     )?;
@@ -342,7 +342,7 @@ fn quiet_citus_workers(tx: &mut Transaction) -> Result<bool> {
 /// `ALTER ROLE ... VALID UNTIL`; a value the server cannot read is bad input (exit 2).
 fn set_valid_until(tx: &mut Transaction, names: &Names, until: &str) -> Result<()> {
     let sql = template::render(
-        include_str!("../../sql/tool/valid_until.sql"),
+        tool_sql!("valid_until"),
         &[("role", &names.role), ("valid_until", until)],
     )?;
     tx.batch_execute(&sql).map_err(|e| {
@@ -358,10 +358,7 @@ fn set_valid_until(tx: &mut Transaction, names: &Names, until: &str) -> Result<(
 
 /// The role's VALID UNTIL when it has passed.
 pub fn expired(tx: &mut Transaction, names: &Names) -> Result<Option<String>> {
-    let sql = template::render(
-        include_str!("../../sql/tool/role_expired.sql"),
-        &[("role", &names.role)],
-    )?;
+    let sql = template::render(tool_sql!("role_expired"), &[("role", &names.role)])?;
     Ok(tx
         .query_opt(sql.as_str(), &[])
         .map_err(|e| Error::from_db("reading the role's VALID UNTIL", &e))?
@@ -397,7 +394,7 @@ pub fn set(tx: &mut Transaction, names: &Names, password: &NewPassword) -> Resul
     check_role(tx, names)?;
     let quiet = suppress_logging(tx)?;
     let sql = template::render(
-        include_str!("../../sql/tool/set_password.sql"),
+        tool_sql!("set_password"),
         &[("role", &names.role), ("verifier", &password.verifier)],
     )?;
     // The error names the role only: the server's message could quote the statement.
@@ -418,7 +415,7 @@ pub fn set(tx: &mut Transaction, names: &Names, password: &NewPassword) -> Resul
 /// Best effort: a role that may not change the logging settings still gets its password set.
 fn suppress_logging(tx: &mut Transaction) -> Result<bool> {
     let messages = tx
-        .simple_query(include_str!("../../sql/tool/quiet_logging.sql"))
+        .simple_query(tool_sql!("quiet_logging"))
         .map_err(|e| Error::from_db("turning statement logging off", &e))?;
     Ok(messages.iter().any(|m| match m {
         SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
@@ -432,7 +429,7 @@ fn suppress_logging(tx: &mut Transaction) -> Result<bool> {
 pub fn check_role(tx: &mut Transaction, names: &Names) -> Result<()> {
     let row = db::query_one(
         tx,
-        include_str!("../../sql/tool/app_role_rule.sql"),
+        tool_sql!("app_role_rule"),
         &[("role", &names.role), ("schema", &names.schema)],
         "looking up the role",
     )?;

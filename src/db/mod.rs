@@ -64,20 +64,14 @@ pub fn as_owner<T>(
     write: impl FnOnce(&mut Transaction) -> Result<T>,
 ) -> Result<T> {
     let before: String = tx
-        .query_one(include_str!("../../sql/tool/role_before.sql"), &[])
+        .query_one(tool_sql!("role_before"), &[])
         .map_err(|e| Error::from_db("reading the role the session acts as", &e))?
         .get(0);
-    let sql = template::render(
-        include_str!("../../sql/tool/as_owner.sql"),
-        &[("owner", owner)],
-    )?;
+    let sql = template::render(tool_sql!("as_owner"), &[("owner", owner)])?;
     tx.batch_execute(&sql)
         .map_err(|e| Error::from_db("acting as the store's owner role", &e))?;
     let result = write(tx)?;
-    let back = template::render(
-        include_str!("../../sql/tool/as_login.sql"),
-        &[("role_before", &before)],
-    )?;
+    let back = template::render(tool_sql!("as_login"), &[("role_before", &before)])?;
     tx.batch_execute(&back)
         .map_err(|e| Error::from_db("acting as the login role again", &e))?;
     Ok(result)
@@ -87,10 +81,7 @@ pub fn as_owner<T>(
 /// mean forever).
 pub fn set_lock_timeout(tx: &mut impl GenericClient, timeout: Duration) -> Result<()> {
     let ms = timeout.as_millis().max(1).to_string();
-    let sql = template::render(
-        include_str!("../../sql/tool/lock_timeout.sql"),
-        &[("ms", &ms)],
-    )?;
+    let sql = template::render(tool_sql!("lock_timeout"), &[("ms", &ms)])?;
     tx.batch_execute(&sql)
         .map_err(|e| Error::from_db("setting lock_timeout", &e))
 }
@@ -101,7 +92,7 @@ pub fn set_lock_timeout(tx: &mut impl GenericClient, timeout: Duration) -> Resul
 /// configured. Takes a superuser: a SET LOCAL refused would abort the transaction.
 pub fn quiet_citus_workers(tx: &mut Transaction) -> Result<()> {
     let what = "keeping the role verifiers Citus sends out of the workers' logs";
-    let sets = include_str!("../../sql/tool/citus_quiet_workers.sql");
+    let sets = tool_sql!("citus_quiet_workers");
     for set in sets
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with("--"))
@@ -109,7 +100,7 @@ pub fn quiet_citus_workers(tx: &mut Transaction) -> Result<()> {
         tx.batch_execute(set)
             .map_err(|e| Error::from_db(what, &e))?;
     }
-    tx.batch_execute(include_str!("../../sql/tool/citus_coordinator_logging.sql"))
+    tx.batch_execute(tool_sql!("citus_coordinator_logging"))
         .map_err(|e| Error::from_db(what, &e))
 }
 
@@ -155,10 +146,7 @@ pub fn take_schema_lock(
     wait: Duration,
     waiting: impl FnMut(),
 ) -> Result<bool> {
-    let sql = template::render(
-        include_str!("../../sql/tool/try_lock.sql"),
-        &[("schema", schema)],
-    )?;
+    let sql = template::render(tool_sql!("try_lock"), &[("schema", schema)])?;
     poll_advisory_lock(
         tx,
         &sql,

@@ -182,7 +182,7 @@ pub fn install(
 fn distributed(tx: &mut Transaction, names: &Names) -> Result<bool> {
     Ok(db::query_one(
         tx,
-        include_str!("../../../sql/tool/citus_distributed.sql"),
+        tool_sql!("citus_distributed"),
         &[("schema", &names.schema)],
         "looking up the session table's distribution",
     )?
@@ -194,7 +194,7 @@ fn distributed(tx: &mut Transaction, names: &Names) -> Result<bool> {
 fn roles_on_workers(tx: &mut Transaction, names: &Names) -> Result<()> {
     let rows = db::query(
         tx,
-        include_str!("../../../sql/tool/citus_roles.sql"),
+        tool_sql!("citus_roles"),
         &[("role", &names.role), ("owner", &names.owner)],
         "creating the store's roles on the Citus workers",
     )?;
@@ -221,7 +221,7 @@ fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outco
     }
     let rows: i64 = db::query_one(
         tx,
-        include_str!("../../../sql/tool/session_rows.sql"),
+        tool_sql!("session_rows"),
         &[("schema", &names.schema)],
         "counting the sessions to distribute",
     )?
@@ -247,7 +247,7 @@ const LOCKED_PER_100K_SESSIONS: f64 = 2.5;
 pub fn legacy_leftovers(client: &mut Client, names: &Names) -> Result<Vec<String>> {
     Ok(db::query(
         client,
-        include_str!("../../../sql/tool/legacy_leftovers.sql"),
+        tool_sql!("legacy_leftovers"),
         &[("schema", &names.schema)],
         "looking for connect-pg 1.1.x's installer",
     )?
@@ -265,10 +265,7 @@ fn record_history(
     before: &Outcome,
     applied: &[AppliedStep],
 ) -> Result<()> {
-    let sql = template::render(
-        include_str!("../../../sql/tool/record_history.sql"),
-        &[("schema", &names.schema)],
-    )?;
+    let sql = template::render(tool_sql!("record_history"), &[("schema", &names.schema)])?;
     let failing: Vec<&str> = before.failing().iter().map(|c| c.name.as_str()).collect();
     let steps: Vec<&str> = applied.iter().map(|s| s.name).collect();
     db::as_owner(tx, &names.owner, |tx| {
@@ -329,10 +326,7 @@ fn apply_step(
 ) -> Result<AppliedStep> {
     let sql = template::render(&step.sql, vars)?;
     let lock = if step.locks_table() {
-        Some(template::render(
-            include_str!("../../../sql/tool/lock_table.sql"),
-            vars,
-        )?)
+        Some(template::render(tool_sql!("lock_table"), vars)?)
     } else {
         None
     };
@@ -492,12 +486,7 @@ fn backoff(attempt: u32) -> Duration {
 /// their transaction has been open, its state, and when and with what command (its first
 /// keyword only, sql/tool/blockers.sql says why) its last query began.
 pub(crate) fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
-    let rows = db::query(
-        tx,
-        include_str!("../../../sql/tool/blockers.sql"),
-        vars,
-        "finding the lock holders",
-    )?;
+    let rows = db::query(tx, tool_sql!("blockers"), vars, "finding the lock holders")?;
     Ok(rows
         .iter()
         .map(|r| {
