@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::citus::{self, citus};
-use crate::support::{failing_checks, Run, Store, CITUS_MAJOR};
+use crate::support::{failing_checks, Cluster, Run, Store, CITUS_MAJOR};
 
 /// A store of the test's own names in a fresh Citus database.
 fn store(hint: &str) -> Store {
@@ -691,15 +691,7 @@ fn no_role_verifier_reaches_a_workers_log() {
         );
     }
     for (w, log) in c.workers.iter().zip(logs) {
-        assert!(
-            !log.contains(&owner_verifier),
-            "the owner's verifier is in the log of worker {}:\n{}",
-            w.port(),
-            log.lines()
-                .filter(|l| l.contains(&owner_verifier) || l.contains("BEGIN"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
+        assert_not_logged(&log, &owner_verifier, "the owner's verifier", w.port());
     }
     assert!(
         c.coordinator
@@ -729,4 +721,156 @@ fn a_column_of_the_distributed_table_is_repaired() {
     run.assert_code(0);
     assert_applied(&run, &["column.sess_data"]);
     store.cli(&["verify"]).assert_code(0);
+}
+
+/// set-password on the coordinator quiets the workers' part of its transaction as install
+/// does (db::quiet_citus_workers): the new verifier, which Citus propagates in the text of a
+/// command (no_role_verifier_reaches_a_workers_log has the control), reaches both workers but
+/// none of the three nodes' logs, and the password none either; the role logs in with it
+/// through the coordinator and on each worker. `install --password-stdin`, which sets the
+/// password in install's own quieted transaction, the same.
+#[test]
+fn set_password_keeps_the_verifier_out_of_every_nodes_log() {
+    use rand::distr::{Alphanumeric, SampleString};
+    let c = citus();
+    let store = store("quiet_set_password").installed();
+    let nodes = [c.coordinator, c.workers[0], c.workers[1]];
+    for (n, args) in [
+        [
+            "set-password",
+            "--password-stdin",
+            "--valid-until",
+            "infinity",
+        ]
+        .as_slice(),
+        ["install", "--password-stdin"].as_slice(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let password = format!(
+            "citus-pw-{n}-{}",
+            Alphanumeric.sample_string(&mut rand::rng(), 20)
+        );
+        let offsets: Vec<usize> = nodes.iter().map(|node| node.log_len()).collect();
+        store
+            .cli_stdin(args, format!("{password}\n").as_bytes())
+            .assert_code(0);
+        // Read before the checks below, whose own statements hold the verifier.
+        let logs: Vec<String> = nodes
+            .iter()
+            .zip(&offsets)
+            .map(|(node, o)| node.log_since(*o))
+            .collect();
+        let verifier = store.stored().expect("a password was set");
+        assert!(verifier.starts_with("SCRAM-SHA-256$"), "{verifier}");
+        for (node, log) in nodes.iter().zip(&logs) {
+            assert!(
+                !log.contains(&password),
+                "{args:?}: the password is in the log of port {}",
+                node.port()
+            );
+            assert_not_logged(
+                log,
+                &verifier,
+                &format!("{args:?}: the verifier"),
+                node.port(),
+            );
+        }
+        assert_eq!(
+            store.login(&password),
+            Ok(()),
+            "{args:?}: through the coordinator"
+        );
+        for w in c.workers {
+            let mut app = login_to_worker(w, &store, &password);
+            let until: String = app
+                .query_one(
+                    "SELECT coalesce(rolvaliduntil::text, 'none') FROM pg_roles WHERE rolname = current_user",
+                    &[],
+                )
+                .expect("the role's VALID UNTIL on a worker")
+                .get(0);
+            assert_eq!(until, "infinity", "{args:?}: on worker {}", w.port());
+        }
+    }
+}
+
+/// Only a superuser may run the SET LOCAL commands that quiet the workers, and one refused
+/// would abort the transaction: connected as a CREATEROLE role, set-password does not try
+/// them, sets the password all the same and says that the logs may hold the verifier, also
+/// when the role may quiet the coordinator's own log (SET granted there, which Citus does not
+/// propagate) and the workers' logs do hold it.
+#[test]
+fn set_password_as_a_createrole_role_sets_it_and_says_the_logs_may_hold_the_verifier() {
+    let c = citus();
+    let store = store("createrole_set_password").installed();
+    let admin_pw = "createrole-admin-pw";
+    let admin = store.create_role("admin", &format!("LOGIN CREATEROLE PASSWORD '{admin_pw}'"));
+    // Citus reaches the workers as the connected role.
+    store.sql(&format!(
+        "INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, '{admin}', 'password={admin_pw}');
+         GRANT SET ON PARAMETER log_statement, log_min_duration_statement, log_min_duration_sample,
+               log_min_error_statement TO {admin}"
+    ));
+    let offsets: Vec<usize> = c.workers.iter().map(|w| w.log_len()).collect();
+    let password = "set-by-createrole";
+    let mut cmd = crate::support::bin();
+    cmd.args(store.args(&["set-password", "--password-stdin"]))
+        .arg("--dsn")
+        .arg(format!("{} user={admin}", store.db.dsn()))
+        .env("PGPASSWORD", admin_pw);
+    let run = crate::support::run_with_stdin(cmd, Some(format!("{password}\n").as_bytes()));
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("note: the connected role may not turn statement logging off"),
+        "{run}"
+    );
+    let verifier = store.stored().expect("a password was set");
+    assert!(
+        !c.coordinator.log_contents().contains(&verifier),
+        "the coordinator's own log was quiet"
+    );
+    for (w, offset) in c.workers.iter().zip(offsets) {
+        assert!(
+            w.log_since(offset).contains(&verifier),
+            "worker {} logs the verifier: the note is due",
+            w.port()
+        );
+    }
+    assert_eq!(store.login(password), Ok(()));
+    for w in c.workers {
+        login_to_worker(w, &store, password);
+    }
+}
+
+/// A connection to worker `w` as the store's application role, straight, not through the
+/// coordinator.
+#[track_caller]
+fn login_to_worker(w: &Cluster, store: &Store, password: &str) -> postgres::Client {
+    w.config(store.db.name(), &store.role, password)
+        .connect(postgres::NoTls)
+        .unwrap_or_else(|e| {
+            panic!(
+                "logging in to worker {} as {}: {}",
+                w.port(),
+                store.role,
+                crate::support::pg_error(&e)
+            )
+        })
+}
+
+/// Panics when `secret` is in the log of the node on `port`, showing the lines that hold it
+/// and the BEGINs of the transactions around them.
+#[track_caller]
+fn assert_not_logged(log: &str, secret: &str, what: &str, port: u16) {
+    assert!(
+        !log.contains(secret),
+        "{what} is in the log of port {port}:\n{}",
+        log.lines()
+            .filter(|l| l.contains(secret) || l.contains("BEGIN"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

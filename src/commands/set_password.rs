@@ -271,7 +271,8 @@ pub struct Outcome {
     /// Set when the password was generated: it is printed, once, on stdout.
     pub generated: Option<String>,
     /// Whether statement logging was off for the ALTER ROLE (the connected role may change
-    /// log_statement); when not, the server log may hold the verifier, never the password.
+    /// log_statement), on a Citus coordinator also on the workers (a superuser only); when
+    /// not, a server log may hold the verifier, never the password.
     pub logging_suppressed: bool,
     /// The role's VALID UNTIL when it has passed: the server then refuses every password.
     pub expired: Option<String>,
@@ -304,7 +305,9 @@ pub fn set_password(
     let mut tx = db::begin(client)?;
     // A CI job should fail, not hang, behind a session that holds the role's row.
     db::set_lock_timeout(&mut tx, LOCK_TIMEOUT)?;
-    let logging_suppressed = set(&mut tx, names, &password)?;
+    // Before set, whose own logging switch the coordinator's restored logging would undo.
+    let workers_quiet = quiet_citus_workers(&mut tx)?;
+    let logging_suppressed = set(&mut tx, names, &password)? && workers_quiet;
     if let Some(until) = valid_until {
         set_valid_until(&mut tx, names, until)?;
     }
@@ -319,10 +322,27 @@ pub fn set_password(
     ))
 }
 
+/// On Citus, keeps the verifier Citus propagates out of the workers' logs, as install does
+/// (db::quiet_citus_workers), when the connected role may: returns whether the workers are
+/// quiet (also when there are none). install has quieted its transaction already.
+fn quiet_citus_workers(tx: &mut Transaction) -> Result<bool> {
+    let row = db::query_one(
+        tx,
+        tool_sql!("citus_quiet_possible"),
+        &[],
+        "looking for the citus extension",
+    )?;
+    match (row.get::<_, bool>("citus"), row.get::<_, bool>("superuser")) {
+        (false, _) => Ok(true),
+        (true, false) => Ok(false),
+        (true, true) => db::quiet_citus_workers(tx).map(|()| true),
+    }
+}
+
 /// `ALTER ROLE ... VALID UNTIL`; a value the server cannot read is bad input (exit 2).
 fn set_valid_until(tx: &mut Transaction, names: &Names, until: &str) -> Result<()> {
     let sql = template::render(
-        include_str!("../../sql/tool/valid_until.sql"),
+        tool_sql!("valid_until"),
         &[("role", &names.role), ("valid_until", until)],
     )?;
     tx.batch_execute(&sql).map_err(|e| {
@@ -338,10 +358,7 @@ fn set_valid_until(tx: &mut Transaction, names: &Names, until: &str) -> Result<(
 
 /// The role's VALID UNTIL when it has passed.
 pub fn expired(tx: &mut Transaction, names: &Names) -> Result<Option<String>> {
-    let sql = template::render(
-        include_str!("../../sql/tool/role_expired.sql"),
-        &[("role", &names.role)],
-    )?;
+    let sql = template::render(tool_sql!("role_expired"), &[("role", &names.role)])?;
     Ok(tx
         .query_opt(sql.as_str(), &[])
         .map_err(|e| Error::from_db("reading the role's VALID UNTIL", &e))?
@@ -377,7 +394,7 @@ pub fn set(tx: &mut Transaction, names: &Names, password: &NewPassword) -> Resul
     check_role(tx, names)?;
     let quiet = suppress_logging(tx)?;
     let sql = template::render(
-        include_str!("../../sql/tool/set_password.sql"),
+        tool_sql!("set_password"),
         &[("role", &names.role), ("verifier", &password.verifier)],
     )?;
     // The error names the role only: the server's message could quote the statement.
@@ -398,7 +415,7 @@ pub fn set(tx: &mut Transaction, names: &Names, password: &NewPassword) -> Resul
 /// Best effort: a role that may not change the logging settings still gets its password set.
 fn suppress_logging(tx: &mut Transaction) -> Result<bool> {
     let messages = tx
-        .simple_query(include_str!("../../sql/tool/quiet_logging.sql"))
+        .simple_query(tool_sql!("quiet_logging"))
         .map_err(|e| Error::from_db("turning statement logging off", &e))?;
     Ok(messages.iter().any(|m| match m {
         SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
@@ -412,7 +429,7 @@ fn suppress_logging(tx: &mut Transaction) -> Result<bool> {
 pub fn check_role(tx: &mut Transaction, names: &Names) -> Result<()> {
     let row = db::query_one(
         tx,
-        include_str!("../../sql/tool/app_role_rule.sql"),
+        tool_sql!("app_role_rule"),
         &[("role", &names.role), ("schema", &names.schema)],
         "looking up the role",
     )?;

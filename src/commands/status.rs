@@ -105,7 +105,7 @@ pub fn status(
         ("schema", names.schema.as_str()),
         ("role", names.role.as_str()),
     ];
-    let sql = template::render(include_str!("../../sql/tool/status.sql"), &vars)?;
+    let sql = template::render(tool_sql!("status"), &vars)?;
     let row = client
         .query_one(sql.as_str(), &[])
         .map_err(|e| Error::from_db("reading the status", &e))?;
@@ -122,7 +122,7 @@ pub fn status(
     };
 
     let sessions = if table_exists {
-        let sql = template::render(include_str!("../../sql/tool/status_sessions.sql"), &vars)?;
+        let sql = template::render(tool_sql!("status_sessions"), &vars)?;
         read(client, names, "session", |tx| {
             tx.query_one(sql.as_str(), &[])
                 .map(|r| (r.get::<_, i64>("live"), r.get::<_, i64>("expired")))
@@ -132,7 +132,7 @@ pub fn status(
     };
 
     let last_change = if row.get::<_, bool>("history_exists") {
-        let sql = template::render(include_str!("../../sql/tool/status_history.sql"), &vars)?;
+        let sql = template::render(tool_sql!("status_history"), &vars)?;
         match read(client, names, "install_history", |tx| {
             tx.query_opt(sql.as_str(), &[])
         })? {
@@ -155,7 +155,7 @@ pub fn status(
     let password = if !role_exists {
         Ok(None)
     } else if superuser {
-        let sql = template::render(include_str!("../../sql/tool/status_password.sql"), &vars)?;
+        let sql = template::render(tool_sql!("status_password"), &vars)?;
         client
             .query_opt(sql.as_str(), &[])
             .map(|r| r.and_then(|r| r.get::<_, Option<String>>("password_kind")))
@@ -168,7 +168,7 @@ pub fn status(
     // checks line to report.
     let citus = match checks::server(client).ok().and_then(|s| s.citus) {
         Some(node) => {
-            let sql = template::render(include_str!("../../sql/tool/status_citus.sql"), &vars)?;
+            let sql = template::render(tool_sql!("status_citus"), &vars)?;
             Some(CitusStatus {
                 version: node.version,
                 workers: node.workers,

@@ -88,7 +88,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
     let functions = catalog::function_signatures();
     let vars = vars(names, &functions);
     let ctx = "inspecting what uninstall would drop";
-    let sql = template::render(include_str!("../../sql/tool/uninstall_objects.sql"), &vars)?;
+    let sql = template::render(tool_sql!("uninstall_objects"), &vars)?;
     let objects: Vec<Object> = client
         .query(sql.as_str(), &[])
         .map_err(|e| Error::from_db(ctx, &e))?
@@ -99,13 +99,13 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
             shown: r.get("shown"),
         })
         .collect();
-    let status = template::render(include_str!("../../sql/tool/status.sql"), &vars)?;
+    let status = template::render(tool_sql!("status"), &vars)?;
     let row = client
         .query_one(status.as_str(), &[])
         .map_err(|e| Error::from_db(ctx, &e))?;
     let schema_exists: bool = row.get("schema_exists");
     let (sessions, table_refused) = if row.get::<_, bool>("table_exists") {
-        let sql = template::render(include_str!("../../sql/tool/uninstall_sessions.sql"), &vars)?;
+        let sql = template::render(tool_sql!("uninstall_sessions"), &vars)?;
         // A count the owner role may not make (row-level security forced on the table, which
         // install would remove) is only left out: the store can still be dropped.
         match db::read_store_table(client, &names.schema, "session", &names.owner, |tx| {
@@ -120,7 +120,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
     let mut roles = Vec::new();
     for name in [&names.owner, &names.role] {
         let sql = template::render(
-            include_str!("../../sql/tool/uninstall_roles.sql"),
+            tool_sql!("uninstall_roles"),
             &[
                 ("schema", names.schema.as_str()),
                 ("drop_role", name),
@@ -176,7 +176,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
 pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Plan> {
     let mut tx = db::begin(client)?;
     let citus: bool = tx
-        .query_one(include_str!("../../sql/tool/citus_present.sql"), &[])
+        .query_one(tool_sql!("citus_present"), &[])
         .map_err(|e| Error::from_db("looking for the citus extension", &e))?
         .get(0);
     if !db::take_schema_lock(&mut tx, &names.schema, Duration::ZERO, || {})? {
@@ -186,7 +186,7 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
         )));
     }
     if citus {
-        tx.batch_execute(include_str!("../../sql/tool/citus_sequential.sql"))
+        tx.batch_execute(tool_sql!("citus_sequential"))
             .map_err(|e| Error::from_db("setting Citus's sequential mode", &e))?;
     }
     // As install does: the session table is taken with LOCK ... NOWAIT, polled, so that while
@@ -194,7 +194,7 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
     // application's reads and writes never queue behind it. Every other statement may wait
     // only briefly (a catalog row another transaction is changing).
     let table_vars = [("schema", names.schema.as_str())];
-    let lock = template::render(include_str!("../../sql/tool/lock_table.sql"), &table_vars)?;
+    let lock = template::render(tool_sql!("lock_table"), &table_vars)?;
     match db::poll_nowait(&mut tx, lock_timeout, "taking the locks", |sp| {
         sp.batch_execute(&lock)
     })? {
@@ -219,7 +219,7 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
     refuse_if_blocked(&plan)?;
     if plan.schema_exists {
         let sql = template::render(
-            include_str!("../../sql/tool/uninstall_schema.sql"),
+            tool_sql!("uninstall_schema"),
             &vars(names, &catalog::function_signatures()),
         )?;
         tx.batch_execute(&sql)
@@ -227,7 +227,7 @@ pub fn uninstall(client: &mut Client, names: &Names, lock_timeout: Duration) -> 
     }
     for role in plan.roles.iter().filter(|r| r.drop) {
         let sql = template::render(
-            include_str!("../../sql/tool/uninstall_role.sql"),
+            tool_sql!("uninstall_role"),
             &[("drop_role", role.name.as_str())],
         )?;
         tx.batch_execute(&sql)

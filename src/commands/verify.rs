@@ -33,7 +33,7 @@ pub fn verify(
     let server = checks::server(client)?;
     let mut tx = db::begin(client)?;
     if facts.read_only {
-        tx.batch_execute(include_str!("../../sql/tool/read_write.sql"))
+        tx.batch_execute(tool_sql!("read_write"))
             .map_err(|e| Error::from_db("declaring the rolled-back transaction read write", &e))?;
     }
     db::set_lock_timeout(&mut tx, lock_timeout)?;
@@ -48,7 +48,7 @@ pub fn verify(
 fn refuse_unreadable(client: &mut Client, facts: &Facts, names: &Names) -> Result<()> {
     let row = db::query_one(
         client,
-        include_str!("../../sql/tool/status.sql"),
+        tool_sql!("status"),
         &[("schema", &names.schema), ("role", &names.role)],
         "reading what the connected role may read",
     )?;

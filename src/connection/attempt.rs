@@ -306,7 +306,7 @@ fn check_attrs(
         return Ok(());
     }
     let row = client
-        .query_one(include_str!("../../sql/tool/session_attrs.sql"), &[])
+        .query_one(tool_sql!("session_attrs"), &[])
         .map_err(|e| HostError::Next(format!("could not check target_session_attrs: {e}")))?;
     let read_only: bool = row.get(0);
     let standby: bool = row.get(1);

@@ -135,7 +135,7 @@ impl Settings {
     /// Where a session landed (sql/tool/print_target.sql): port|standby|user|database|tls.
     pub fn print_target(client: &mut postgres::Client) -> Result<String> {
         client
-            .query_one(include_str!("../../sql/tool/print_target.sql"), &[])
+            .query_one(tool_sql!("print_target"), &[])
             .and_then(|row| row.try_get::<_, String>(0))
             .map_err(|e| crate::error::Error::from_db("reading where the session landed", &e))
     }

@@ -55,7 +55,7 @@ macro_rules! column_step {
 
 pub(super) use {check_file, check_sql, step_file, step_sql};
 
-const COLUMN_STEP_SQL: &str = include_str!("../../sql/tool/column_step.sql");
+const COLUMN_STEP_SQL: &str = tool_sql!("column_step");
 
 fn column_step_sql(column: &str, type_: &str, file: &str) -> String {
     let header_len: usize = file
@@ -164,8 +164,8 @@ impl Function {
     }
 }
 
-const MISMATCH_SQL: &str = include_str!("../../sql/tool/function_mismatch.sql");
-const FUNCTION_STEP_SQL: &str = include_str!("../../sql/tool/function_step.sql");
+const MISMATCH_SQL: &str = tool_sql!("function_mismatch");
+const FUNCTION_STEP_SQL: &str = tool_sql!("function_step");
 
 /// A function's body file is the file named after its step, `sql/steps/function.<name>.sql`.
 macro_rules! function {

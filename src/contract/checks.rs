@@ -64,7 +64,7 @@ pub const MIN_SERVER_VERSION: i32 = 130000;
 
 pub fn server(client: &mut postgres::Client) -> Result<Server> {
     let row = client
-        .query_one(include_str!("../../sql/tool/server.sql"), &[])
+        .query_one(tool_sql!("server"), &[])
         .map_err(|e| Error::from_db("reading the server's version", &e))?;
     let mut s = Server {
         version_num: row.get("version_num"),
@@ -107,7 +107,7 @@ pub fn server(client: &mut postgres::Client) -> Result<Server> {
 /// store is installed and verified through the coordinator only.
 fn citus_node(client: &mut postgres::Client) -> Result<CitusNode> {
     let row = client
-        .query_one(include_str!("../../sql/tool/citus_node.sql"), &[])
+        .query_one(tool_sql!("citus_node"), &[])
         .map_err(|e| Error::from_db("reading the Citus cluster", &e))?;
     if !row.get::<_, bool>("coordinator") {
         return Err(Error::Refused(
@@ -126,11 +126,8 @@ fn pgtap_script(
     version: Option<&str>,
 ) -> std::result::Result<String, String> {
     let version = version.ok_or("the server has no pgTAP files")?;
-    let sql = template::render(
-        include_str!("../../sql/tool/pgtap_script.sql"),
-        &[("version", version)],
-    )
-    .map_err(|e| e.to_string())?;
+    let sql = template::render(tool_sql!("pgtap_script"), &[("version", version)])
+        .map_err(|e| e.to_string())?;
     let row = client.query_opt(sql.as_str(), &[]).map_err(|e| {
         e.as_db_error()
             .map(|d| format!("reading its script: {}", one_line(d.message())))
@@ -189,7 +186,7 @@ impl PgTap {
             }
         }
         take_pgtap_lock(tx)?;
-        let sql = template::render(include_str!("../../sql/tool/load_pgtap.sql"), &vars)?;
+        let sql = template::render(tool_sql!("load_pgtap"), &vars)?;
         tx.batch_execute(&sql).map_err(|e| match Error::from_db("loading pgTAP", &e) {
             Error::Refused(_) => Error::Refused(format!(
                 "pgTAP is not installed in this database and {} may not load it ({}); run CREATE EXTENSION pgtap as a superuser, or connect as one",
@@ -208,8 +205,8 @@ impl PgTap {
     pub fn unload(&self, tx: &mut Transaction) -> Result<()> {
         let file = match self.loaded {
             Loaded::Installed => return Ok(()),
-            Loaded::Extension => include_str!("../../sql/tool/unload_pgtap.sql"),
-            Loaded::Script => include_str!("../../sql/tool/unload_pgtap_script.sql"),
+            Loaded::Extension => tool_sql!("unload_pgtap"),
+            Loaded::Script => tool_sql!("unload_pgtap_script"),
         };
         let sql = template::render(file, &[("pgtap_schema", &self.schema)])?;
         tx.batch_execute(&sql)
@@ -221,7 +218,7 @@ impl PgTap {
 /// transaction only.
 fn load_script(tx: &mut Transaction, schema: String, script: &str) -> Result<PgTap> {
     let sql = template::render(
-        include_str!("../../sql/tool/load_pgtap_script.sql"),
+        tool_sql!("load_pgtap_script"),
         &[("pgtap_schema", schema.as_str())],
     )?;
     tx.batch_execute(&sql)
@@ -236,7 +233,7 @@ fn load_script(tx: &mut Transaction, schema: String, script: &str) -> Result<PgT
 
 fn try_pgtap_lock(tx: &mut Transaction) -> Result<bool> {
     Ok(tx
-        .query_one(include_str!("../../sql/tool/try_pgtap_lock.sql"), &[])
+        .query_one(tool_sql!("try_pgtap_lock"), &[])
         .map_err(|e| Error::from_db("waiting to load pgTAP", &e))?
         .get(0))
 }
@@ -249,7 +246,7 @@ const PGTAP_LOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 fn take_pgtap_lock(tx: &mut Transaction) -> Result<()> {
     let got = crate::db::poll_advisory_lock(
         tx,
-        include_str!("../../sql/tool/try_pgtap_lock.sql"),
+        tool_sql!("try_pgtap_lock"),
         "waiting to load pgTAP",
         PGTAP_LOAD_WAIT,
         std::time::Duration::from_millis(50),

@@ -64,20 +64,14 @@ pub fn as_owner<T>(
     write: impl FnOnce(&mut Transaction) -> Result<T>,
 ) -> Result<T> {
     let before: String = tx
-        .query_one(include_str!("../../sql/tool/role_before.sql"), &[])
+        .query_one(tool_sql!("role_before"), &[])
         .map_err(|e| Error::from_db("reading the role the session acts as", &e))?
         .get(0);
-    let sql = template::render(
-        include_str!("../../sql/tool/as_owner.sql"),
-        &[("owner", owner)],
-    )?;
+    let sql = template::render(tool_sql!("as_owner"), &[("owner", owner)])?;
     tx.batch_execute(&sql)
         .map_err(|e| Error::from_db("acting as the store's owner role", &e))?;
     let result = write(tx)?;
-    let back = template::render(
-        include_str!("../../sql/tool/as_login.sql"),
-        &[("role_before", &before)],
-    )?;
+    let back = template::render(tool_sql!("as_login"), &[("role_before", &before)])?;
     tx.batch_execute(&back)
         .map_err(|e| Error::from_db("acting as the login role again", &e))?;
     Ok(result)
@@ -107,7 +101,7 @@ pub fn store_table(
     let what = format!("{schema}.{table}");
     let row = query_one(
         c,
-        include_str!("../../sql/tool/store_table.sql"),
+        tool_sql!("store_table"),
         &[("schema", schema), ("table", table), ("owner", owner)],
         &format!("looking up {what}"),
     )?;
@@ -157,10 +151,7 @@ pub fn read_store_table<T>(
     let context = format!("reading {schema}.{table}");
     let mut sub = c.transaction().map_err(|e| Error::from_db(&context, &e))?;
     if whose == TableOwner::OwnerRole {
-        let sql = template::render(
-            include_str!("../../sql/tool/as_owner.sql"),
-            &[("owner", owner)],
-        )?;
+        let sql = template::render(tool_sql!("as_owner"), &[("owner", owner)])?;
         sub.batch_execute(&sql)
             .map_err(|e| Error::from_db("acting as the store's owner role", &e))?;
     }
@@ -173,12 +164,27 @@ pub fn read_store_table<T>(
 /// mean forever).
 pub fn set_lock_timeout(tx: &mut impl GenericClient, timeout: Duration) -> Result<()> {
     let ms = timeout.as_millis().max(1).to_string();
-    let sql = template::render(
-        include_str!("../../sql/tool/lock_timeout.sql"),
-        &[("ms", &ms)],
-    )?;
+    let sql = template::render(tool_sql!("lock_timeout"), &[("ms", &ms)])?;
     tx.batch_execute(&sql)
         .map_err(|e| Error::from_db("setting lock_timeout", &e))
+}
+
+/// On Citus, first in a transaction that may send a role's verifier to the workers (install,
+/// set-password): the workers log none of what Citus sends them in the rest of it
+/// (sql/tool/citus_quiet_workers.sql says why and how), while the coordinator logs as
+/// configured. Takes a superuser: a SET LOCAL refused would abort the transaction.
+pub fn quiet_citus_workers(tx: &mut Transaction) -> Result<()> {
+    let what = "keeping the role verifiers Citus sends out of the workers' logs";
+    let sets = tool_sql!("citus_quiet_workers");
+    for set in sets
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+    {
+        tx.batch_execute(set)
+            .map_err(|e| Error::from_db(what, &e))?;
+    }
+    tx.batch_execute(tool_sql!("citus_coordinator_logging"))
+        .map_err(|e| Error::from_db(what, &e))
 }
 
 /// Polls a transaction-scoped advisory lock (`sql` returns one boolean from
@@ -223,10 +229,7 @@ pub fn take_schema_lock(
     wait: Duration,
     waiting: impl FnMut(),
 ) -> Result<bool> {
-    let sql = template::render(
-        include_str!("../../sql/tool/try_lock.sql"),
-        &[("schema", schema)],
-    )?;
+    let sql = template::render(tool_sql!("try_lock"), &[("schema", schema)])?;
     poll_advisory_lock(
         tx,
         &sql,

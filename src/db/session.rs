@@ -8,8 +8,8 @@ use postgres::Client;
 
 use crate::error::{Error, Result};
 
-const PIN_SQL: &str = include_str!("../../sql/tool/pin_session.sql");
-const RESET_ROLE_SQL: &str = include_str!("../../sql/tool/reset_role.sql");
+const PIN_SQL: &str = tool_sql!("pin_session");
+const RESET_ROLE_SQL: &str = tool_sql!("reset_role");
 
 /// What the pinned session found out about the server and the connected role.
 #[derive(Debug, Clone)]

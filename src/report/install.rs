@@ -98,7 +98,7 @@ impl Context {
     ));
         if !outcome.logging_suppressed && !style.quiet {
             eprintln!(
-            "connect-pg-admin: note: the connected role may not turn statement logging off, so the server log may hold the SCRAM verifier (never the password)"
+            "connect-pg-admin: note: the connected role may not turn statement logging off, so the server log (on Citus, the workers' logs too) may hold the SCRAM verifier (never the password)"
         );
         }
         if let Some(until) = &outcome.expired {

@@ -92,7 +92,7 @@ pub fn install(
     // Before pgTAP is loaded or anything else happens: a refusal must leave no trace.
     preflight::check(&mut tx, names)?;
     if server.citus.is_some() && !opts.dry_run {
-        quiet_workers(&mut tx)?;
+        db::quiet_citus_workers(&mut tx)?;
         roles_on_workers(&mut tx, names)?;
     }
     db::set_lock_timeout(&mut tx, opts.lock_timeout)?;
@@ -177,31 +177,12 @@ pub fn install(
     })
 }
 
-/// On Citus: the workers log none of what Citus sends them in this transaction, where role
-/// verifiers travel (sql/tool/citus_quiet_workers.sql says why and how); the coordinator logs
-/// as before.
-fn quiet_workers(tx: &mut Transaction) -> Result<()> {
-    let what = "keeping the role verifiers Citus sends out of the workers' logs";
-    let sets = include_str!("../../../sql/tool/citus_quiet_workers.sql");
-    for set in sets
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with("--"))
-    {
-        tx.batch_execute(set)
-            .map_err(|e| Error::from_db(what, &e))?;
-    }
-    tx.batch_execute(include_str!(
-        "../../../sql/tool/citus_coordinator_logging.sql"
-    ))
-    .map_err(|e| Error::from_db(what, &e))
-}
-
 /// On Citus: whether the session table is distributed, when the steps that would run as the
 /// owner role run as the login (sql/tool/citus_distributed.sql says why).
 fn distributed(tx: &mut Transaction, names: &Names) -> Result<bool> {
     Ok(db::query_one(
         tx,
-        include_str!("../../../sql/tool/citus_distributed.sql"),
+        tool_sql!("citus_distributed"),
         &[("schema", &names.schema)],
         "looking up the session table's distribution",
     )?
@@ -213,7 +194,7 @@ fn distributed(tx: &mut Transaction, names: &Names) -> Result<bool> {
 fn roles_on_workers(tx: &mut Transaction, names: &Names) -> Result<()> {
     let rows = db::query(
         tx,
-        include_str!("../../../sql/tool/citus_roles.sql"),
+        tool_sql!("citus_roles"),
         &[("role", &names.role), ("owner", &names.owner)],
         "creating the store's roles on the Citus workers",
     )?;
@@ -241,7 +222,7 @@ fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outco
     let counted = db::read_store_table(tx, &names.schema, "session", &names.owner, |tx| {
         db::query_one(
             tx,
-            include_str!("../../../sql/tool/session_rows.sql"),
+            tool_sql!("session_rows"),
             &[("schema", &names.schema)],
             "counting the sessions to distribute",
         )
@@ -275,7 +256,7 @@ const LOCKED_PER_100K_SESSIONS: f64 = 2.5;
 pub fn legacy_leftovers(client: &mut Client, names: &Names) -> Result<Vec<String>> {
     Ok(db::query(
         client,
-        include_str!("../../../sql/tool/legacy_leftovers.sql"),
+        tool_sql!("legacy_leftovers"),
         &[("schema", &names.schema)],
         "looking for connect-pg 1.1.x's installer",
     )?
@@ -293,10 +274,7 @@ fn record_history(
     before: &Outcome,
     applied: &[AppliedStep],
 ) -> Result<()> {
-    let sql = template::render(
-        include_str!("../../../sql/tool/record_history.sql"),
-        &[("schema", &names.schema)],
-    )?;
+    let sql = template::render(tool_sql!("record_history"), &[("schema", &names.schema)])?;
     let failing: Vec<&str> = before.failing().iter().map(|c| c.name.as_str()).collect();
     let steps: Vec<&str> = applied.iter().map(|s| s.name).collect();
     db::as_owner(tx, &names.owner, |tx| {
@@ -357,10 +335,7 @@ fn apply_step(
 ) -> Result<AppliedStep> {
     let sql = template::render(&step.sql, vars)?;
     let lock = if step.locks_table() {
-        Some(template::render(
-            include_str!("../../../sql/tool/lock_table.sql"),
-            vars,
-        )?)
+        Some(template::render(tool_sql!("lock_table"), vars)?)
     } else {
         None
     };
@@ -520,12 +495,7 @@ fn backoff(attempt: u32) -> Duration {
 /// their transaction has been open, its state, and when and with what command (its first
 /// keyword only, sql/tool/blockers.sql says why) its last query began.
 pub(crate) fn blockers(tx: &mut Transaction, vars: &[(&str, &str)]) -> Result<Vec<String>> {
-    let rows = db::query(
-        tx,
-        include_str!("../../../sql/tool/blockers.sql"),
-        vars,
-        "finding the lock holders",
-    )?;
+    let rows = db::query(tx, tool_sql!("blockers"), vars, "finding the lock holders")?;
     Ok(rows
         .iter()
         .map(|r| {

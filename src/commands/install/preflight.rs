@@ -55,7 +55,7 @@ pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
         let read = db::read_store_table(tx, &names.schema, "session", &names.owner, |tx| {
             Ok(db::query_one(
                 tx,
-                include_str!("../../../sql/tool/duplicate_ids.sql"),
+                tool_sql!("duplicate_ids"),
                 &[("schema", &names.schema)],
                 "looking for duplicate or NULL session ids",
             )
@@ -131,7 +131,7 @@ impl Ids {
 fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
     let row = db::query_one(
         tx,
-        include_str!("../../../sql/tool/preflight.sql"),
+        tool_sql!("preflight"),
         &[
             ("schema", &names.schema),
             ("role", &names.role),
@@ -255,7 +255,7 @@ pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result
         .iter()
         .filter(|f| plan.iter().any(|s| s.name == f.step))
     {
-        let sql = include_str!("../../../sql/tool/function_dependents.sql")
+        let sql = tool_sql!("function_dependents")
             .replace("{mismatch}", f.mismatch_sql().trim_end())
             .replace("{signature}", &f.signature());
         let sql = template::render(&sql, &[("schema", &names.schema)])?;
