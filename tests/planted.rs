@@ -976,7 +976,7 @@ fn never_as_superuser(s: &Store, runs: &[(&[&str], i32)]) {
 /// (the tables renamed, so nothing is lost) whose rows pass through a function of theirs.
 /// Reading such a view as the superuser would run it as the superuser: status, uninstall
 /// (dry run or not), install, verify and sweep read neither view's rows as one. status says
-/// the table is not the store's; uninstall and sweep refuse (exit 4).
+/// the table is not the store's; install, uninstall and sweep refuse (exit 4).
 #[test]
 fn a_view_in_place_of_the_stores_table_is_never_read_as_a_superuser() {
     let (s, attacker) = owner_attacker("planted_view");
@@ -1012,10 +1012,9 @@ fn a_view_in_place_of_the_stores_table_is_never_read_as_a_superuser() {
             (&["verify"], 1),
             (&["uninstall", "--dry-run"], 4),
             (&["uninstall", "--yes"], 4),
-            // The schema is marked as the store's, so the preflight adopts it; the
-            // primary_key step then fails on the view (the dry run only lists the steps).
-            (&["install", "--dry-run"], 0),
-            (&["install"], 7),
+            // Not a table: install refuses before any step, the dry run too.
+            (&["install", "--dry-run"], 4),
+            (&["install"], 4),
             (&["sweep"], 4),
         ],
     );
@@ -1031,6 +1030,14 @@ fn a_view_in_place_of_the_stores_table_is_never_read_as_a_superuser() {
             s.schema
         )),
         "{status}"
+    );
+    let install = s.cli(&["install"]);
+    assert!(
+        install.stderr.contains(&format!(
+            "{}.session is a view, not a table: install does not replace what is not the store's",
+            s.schema
+        )),
+        "{install}"
     );
     let sweep = s.cli(&["sweep"]);
     assert!(

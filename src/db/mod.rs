@@ -105,16 +105,10 @@ pub fn store_table(
         &[("schema", schema), ("table", table), ("owner", owner)],
         &format!("looking up {what}"),
     )?;
-    let kind = match row.get::<_, Option<String>>("kind").as_deref() {
-        None => return Ok(Err(format!("no table {what}"))),
-        Some("r") => None,
-        Some("v") => Some("a view"),
-        Some("m") => Some("a materialized view"),
-        Some("f") => Some("a foreign table"),
-        Some("p") => Some("a partitioned table"),
-        Some(_) => Some("not a plain table"),
+    let Some(relkind) = row.get::<_, Option<String>>("kind") else {
+        return Ok(Err(format!("no table {what}")));
     };
-    if let Some(kind) = kind {
+    if let Some(kind) = other_kind(&relkind) {
         return Ok(Err(format!("{what} is {kind}, not the store's table")));
     }
     if row.get::<_, bool>("owned_by_owner_role") {
@@ -132,6 +126,37 @@ pub fn store_table(
         "{what} belongs to {}, neither the owner role {owner} nor a superuser, so it is not the store's table",
         row.get::<_, String>("table_owner")
     )))
+}
+
+/// What a relation of kind `relkind` is, when it is not a plain table.
+fn other_kind(relkind: &str) -> Option<&'static str> {
+    match relkind {
+        "r" => None,
+        "v" => Some("a view"),
+        "m" => Some("a materialized view"),
+        "f" => Some("a foreign table"),
+        "p" => Some("a partitioned table"),
+        _ => Some("not a plain table"),
+    }
+}
+
+/// What `<schema>.<table>` is when it exists and is not a plain table ("a view", ...): no
+/// step of the tool could make it the store's table.
+pub fn not_a_table(
+    c: &mut impl GenericClient,
+    schema: &str,
+    table: &str,
+) -> Result<Option<String>> {
+    let row = query_one(
+        c,
+        tool_sql!("store_table"),
+        &[("schema", schema), ("table", table), ("owner", "")],
+        &format!("looking up {schema}.{table}"),
+    )?;
+    Ok(row
+        .get::<_, Option<String>>("kind")
+        .and_then(|k| other_kind(&k))
+        .map(String::from))
 }
 
 /// Runs `read` (a read of the rows of `<schema>.<table>`) as that table's owner

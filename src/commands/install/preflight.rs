@@ -47,6 +47,12 @@ pub struct RoleFacts {
 pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
     let facts = read(tx, names)?;
     decide(&facts, names)?;
+    if let Some(kind) = db::not_a_table(tx, &names.schema, "session")? {
+        let table = format!("{}.session", names.schema);
+        return Err(Error::Refused(format!(
+            "{table} is {kind}, not a table: install does not replace what is not the store's; rename or drop {table}, then run install again; nothing was changed"
+        )));
+    }
     if facts.ids_unkeyed {
         // Read as the table's owner (db::store_table). A table that is not the store's is not
         // read, nor one the owner role may not read (row-level security forced on it): the
