@@ -285,6 +285,43 @@ drift_cases! {
     /// run as the table's owner, which RLS exempts unless forced.
     rls_enabled: "ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY" => ["table.rls"] Repaired;
 
+    // What stops connect-pg's writes, or runs someone's code on each, without changing a column's type
+    check_constraint_rejecting_writes: "ALTER TABLE {schema}.session ADD CONSTRAINT no_writes CHECK (false) NOT VALID"
+        => ["table.constraints"] Repaired;
+    foreign_key_on_sess_data: "CREATE TABLE public.{schema}_users (id text PRIMARY KEY);
+            ALTER TABLE {schema}.session ADD CONSTRAINT of_user FOREIGN KEY (sess_data) REFERENCES public.{schema}_users NOT VALID"
+        => ["table.constraints"] Repaired;
+    /// Its index is the constraint's, so table.indexes leaves it to table.constraints.
+    unique_constraint_on_sess_data: "ALTER TABLE {schema}.session ADD CONSTRAINT one_per_data UNIQUE (sess_data)"
+        => ["table.constraints"] Repaired;
+    exclusion_constraint_on_sess_data: "ALTER TABLE {schema}.session ADD CONSTRAINT one_per_data EXCLUDE USING btree (sess_data WITH =)"
+        => ["table.constraints"] Repaired;
+    sess_data_not_null: "ALTER TABLE {schema}.session ALTER COLUMN sess_data SET NOT NULL" => ["table.constraints"] Repaired;
+    /// connect-pg writes a NULL expiration for a session without maxAge; keep-2 has one, so
+    /// the drift gives it a date first.
+    expiration_not_null: "UPDATE {schema}.session SET expiration = now() + interval '1 day' WHERE expiration IS NULL;
+            ALTER TABLE {schema}.session ALTER COLUMN expiration SET NOT NULL" => ["table.constraints"] Repaired;
+    extra_column_not_null_without_default: "ALTER TABLE {schema}.session ADD COLUMN tenant text NOT NULL DEFAULT 'x';
+            ALTER TABLE {schema}.session ALTER COLUMN tenant DROP DEFAULT" => ["table.columns"] Repaired;
+    /// A column that fills itself is no drift: a default, an identity.
+    extra_columns_that_fill_themselves_and_a_generated_one: "ALTER TABLE {schema}.session ADD COLUMN created timestamptz NOT NULL DEFAULT now();
+            ALTER TABLE {schema}.session ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;
+            ALTER TABLE {schema}.session ADD COLUMN len int GENERATED ALWAYS AS (length(sess_data)) STORED"
+        => ["table.columns"] Repaired;
+    unique_index_on_sess_data: "CREATE UNIQUE INDEX one_per_data ON {schema}.session (sess_data)" => ["table.indexes"] Repaired;
+    expression_index: "CREATE INDEX by_length ON {schema}.session (length(sess_data))" => ["table.indexes"] Repaired;
+    partial_index: "CREATE INDEX live ON {schema}.session (sess_id) WHERE expiration IS NOT NULL" => ["table.indexes"] Repaired;
+    /// A plain index is the owner's business: it rejects nothing and runs no code of anyone's.
+    plain_index_is_no_drift_but_a_unique_one_is: "CREATE INDEX by_data ON {schema}.session (sess_data);
+            CREATE UNIQUE INDEX one_per_id ON {schema}.session (sess_id)" => ["table.indexes"] Repaired;
+    /// The CHECK fails once sess_data is text again, and a generated column forbids the type
+    /// change: table.constraints runs before the column steps.
+    check_and_generated_column_block_the_type_repair: "ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE varchar;
+            ALTER TABLE {schema}.session ADD CONSTRAINT stays_varchar
+                CHECK (pg_typeof(sess_data) = 'character varying'::regtype);
+            ALTER TABLE {schema}.session ADD COLUMN len int GENERATED ALWAYS AS (length(sess_data)) STORED"
+        => ["column.sess_data", "table.constraints", "table.columns"] Repaired;
+
     // History
     history_dropped: "DROP TABLE {schema}.install_history" => ["history"] Repaired;
     history_readable_by_app: "GRANT SELECT ON {schema}.install_history TO {role}" => ["history", "grant.functions"] Repaired;
@@ -773,4 +810,52 @@ fn duplicated_ids_with_control_characters_keep_the_refusal_one_line() {
     let mut expected: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     expected.sort();
     assert_eq!(shown, expected, "{err}");
+}
+
+/// A CHECK that rejects every row: each set_session_data fails until install drops it.
+#[test]
+fn check_constraint_stops_every_write_until_repaired() {
+    let s = repaired(
+        "check_no_writes",
+        "ALTER TABLE {schema}.session ADD CONSTRAINT \"No Writes\" CHECK (false) NOT VALID",
+        &["table.constraints"],
+        "dropped constraint \"No Writes\" on {schema}.session: CHECK (false) NOT VALID",
+    );
+    let write = "SELECT {schema}.set_session_data('after', 'data', now() + interval '1 day')";
+    s.sql(write);
+    assert_eq!(
+        s.db.query_strings(
+            &s.render("SELECT sess_data FROM {schema}.session WHERE sess_id = 'after'")
+        ),
+        ["data"]
+    );
+    // The control: with the constraint back, the same write fails.
+    s.sql("ALTER TABLE {schema}.session ADD CONSTRAINT \"No Writes\" CHECK (false) NOT VALID");
+    let err =
+        s.db.client()
+            .batch_execute(&s.render(write))
+            .expect_err("the CHECK rejects it");
+    assert!(
+        crate::support::pg_error(&err).contains("No Writes"),
+        "{}",
+        crate::support::pg_error(&err)
+    );
+}
+
+/// The generated column's values stay; its expression no longer runs on a write.
+#[test]
+fn generated_column_becomes_a_plain_one() {
+    let s = repaired(
+        "generated_plain",
+        "ALTER TABLE {schema}.session ADD COLUMN len int GENERATED ALWAYS AS (length(sess_data)) STORED",
+        &["table.columns"],
+        "made len of {schema}.session a plain column (its values stay; length(sess_data) is no longer run)",
+    );
+    s.sql("SELECT {schema}.set_session_data('keep-1', 'longer', NULL)");
+    assert_eq!(
+        s.db.query_strings(&s.render(
+            "SELECT sess_id || '=' || coalesce(len::text, 'null') FROM {schema}.session ORDER BY 1"
+        )),
+        ["keep-1=1", "keep-2=1", "keep-3=1"]
+    );
 }
