@@ -859,3 +859,33 @@ fn generated_column_becomes_a_plain_one() {
         ["keep-1=1", "keep-2=1", "keep-3=1"]
     );
 }
+
+/// PostgreSQL 18's virtual generated column, as one of the contract's columns, rejects every
+/// write, and PostgreSQL cannot make it a plain column: install fails with its error and
+/// changes nothing, rather than drop the column. Before 18 there are no virtual columns.
+#[test]
+fn virtual_generated_sess_data_fails_install() {
+    let s = Store::new("virtual_sess_data");
+    if s.db.cluster().major() < 18 {
+        return;
+    }
+    assert_eq!(s.cli(&["install"]).code, 0);
+    s.sql(
+        "ALTER TABLE {schema}.session DROP COLUMN sess_data;
+         ALTER TABLE {schema}.session ADD COLUMN sess_data text GENERATED ALWAYS AS (sess_id) VIRTUAL",
+    );
+    let verify = s.cli(&["verify"]);
+    assert_eq!(failing(&verify), ["table.columns"], "{verify}");
+    let before = s.db.snapshot();
+    let install = s.cli(&["install"]);
+    assert_eq!(install.code, 7, "{install}");
+    assert!(
+        install.stderr.contains("step table.constraints"),
+        "{install}"
+    );
+    assert_eq!(
+        before,
+        s.db.snapshot(),
+        "a failed install changed something"
+    );
+}
