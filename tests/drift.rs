@@ -314,6 +314,11 @@ drift_cases! {
     /// A plain index is the owner's business: it rejects nothing and runs no code of anyone's.
     plain_index_is_no_drift_but_a_unique_one_is: "CREATE INDEX by_data ON {schema}.session (sess_data);
             CREATE UNIQUE INDEX one_per_id ON {schema}.session (sess_id)" => ["table.indexes"] Repaired;
+    /// A key on sess_data makes it NOT NULL; table.constraints leaves a key's column alone, and
+    /// drops the NOT NULL in install's next round, once primary_key has moved the key.
+    primary_key_on_sess_data: "ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
+            ALTER TABLE {schema}.session ADD PRIMARY KEY (sess_data)"
+        => ["primary_key", "table.constraints"] Repaired;
     /// The CHECK fails once sess_data is text again, and a generated column forbids the type
     /// change: table.constraints runs before the column steps.
     check_and_generated_column_block_the_type_repair: "ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE varchar;
