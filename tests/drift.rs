@@ -894,3 +894,38 @@ fn virtual_generated_sess_data_fails_install() {
         "a failed install changed something"
     );
 }
+
+/// A CHECK and an index expression calling someone's function run on every write, and on every
+/// rewrite of the table: table.constraints drops them before the column steps rewrite it, so
+/// install never runs them (docs/security.md, "Which role runs each step").
+#[test]
+fn planted_check_and_index_never_run_during_install() {
+    let (s, _) = drift(
+        "planted_never_run",
+        "CREATE SEQUENCE public.{schema}_hits;
+         CREATE FUNCTION public.{schema}_f(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+             AS $f$ BEGIN PERFORM pg_catalog.nextval('public.{schema}_hits'); RETURN true; END $f$;
+         GRANT USAGE ON SEQUENCE public.{schema}_hits TO PUBLIC;
+         ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE varchar;
+         ALTER TABLE {schema}.session ADD CONSTRAINT planted CHECK (public.{schema}_f(sess_id));
+         CREATE INDEX planted_idx ON {schema}.session ((public.{schema}_f(sess_data)));
+         -- The control: a rewrite of the table runs the plant (a sequence is not rolled back).
+         SELECT setval('public.{schema}_hits', 1, false);
+         DO $$ BEGIN
+             ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE text;
+             RAISE 'undo';
+         EXCEPTION WHEN raise_exception THEN NULL;
+         END $$;
+         DO $$ BEGIN
+             IF (SELECT last_value FROM public.{schema}_hits) < 3 THEN RAISE 'the control: no hit'; END IF;
+         END $$;
+         SELECT setval('public.{schema}_hits', 1, false);",
+        &["column.sess_data", "table.constraints", "table.indexes"],
+        Then::Repaired,
+    );
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT is_called::text FROM public.{schema}_hits")),
+        ["false"],
+        "install ran the planted function"
+    );
+}
