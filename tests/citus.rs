@@ -723,6 +723,39 @@ fn a_column_of_the_distributed_table_is_repaired() {
     store.cli(&["verify"]).assert_code(0);
 }
 
+/// What table.constraints drops on the distributed table is gone from every shard too: the
+/// application's writes reach the shards, not the coordinator's table.
+#[test]
+fn a_constraint_an_index_and_a_not_null_of_the_distributed_table_are_repaired() {
+    let store = store("constraints").installed();
+    // One statement per query, as above.
+    store.sql("ALTER TABLE {schema}.session ADD CONSTRAINT no_writes CHECK (false) NOT VALID");
+    store.sql("CREATE INDEX by_length ON {schema}.session (length(sess_data))");
+    store.sql("ALTER TABLE {schema}.session ALTER COLUMN sess_data SET NOT NULL");
+    let on_shards = "SELECT DISTINCT result FROM run_command_on_placements('{schema}.session', $$
+        SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = '%1$s'::regclass AND contype = 'c')
+            || ' ' || (SELECT count(*) FROM pg_index WHERE indrelid = '%1$s'::regclass AND indexprs IS NOT NULL)
+            || ' ' || (SELECT attnotnull FROM pg_attribute WHERE attrelid = '%1$s'::regclass AND attname = 'sess_data')$$)";
+    assert_eq!(
+        store.db.query_strings(&store.render(on_shards)),
+        ["1 1 true"]
+    );
+    let verify = store.cli(&["verify"]);
+    assert_eq!(
+        failing_checks(&verify),
+        ["table.constraints", "table.indexes"],
+        "{verify}"
+    );
+    let run = store.cli(&["install"]);
+    run.assert_code(0);
+    assert_applied(&run, &["table.constraints"]);
+    store.cli(&["verify"]).assert_code(0);
+    assert_eq!(
+        store.db.query_strings(&store.render(on_shards)),
+        ["0 0 false"]
+    );
+}
+
 /// set-password on the coordinator quiets the workers' part of its transaction as install
 /// does (db::quiet_citus_workers): the new verifier, which Citus propagates in the text of a
 /// command (no_role_verifier_reaches_a_workers_log has the control), reaches both workers but

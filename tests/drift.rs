@@ -285,6 +285,48 @@ drift_cases! {
     /// run as the table's owner, which RLS exempts unless forced.
     rls_enabled: "ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY" => ["table.rls"] Repaired;
 
+    // What stops connect-pg's writes, or runs someone's code on each, without changing a column's type
+    check_constraint_rejecting_writes: "ALTER TABLE {schema}.session ADD CONSTRAINT no_writes CHECK (false) NOT VALID"
+        => ["table.constraints"] Repaired;
+    foreign_key_on_sess_data: "CREATE TABLE public.{schema}_users (id text PRIMARY KEY);
+            ALTER TABLE {schema}.session ADD CONSTRAINT of_user FOREIGN KEY (sess_data) REFERENCES public.{schema}_users NOT VALID"
+        => ["table.constraints"] Repaired;
+    /// Its index is the constraint's, so table.indexes leaves it to table.constraints.
+    unique_constraint_on_sess_data: "ALTER TABLE {schema}.session ADD CONSTRAINT one_per_data UNIQUE (sess_data)"
+        => ["table.constraints"] Repaired;
+    exclusion_constraint_on_sess_data: "ALTER TABLE {schema}.session ADD CONSTRAINT one_per_data EXCLUDE USING btree (sess_data WITH =)"
+        => ["table.constraints"] Repaired;
+    sess_data_not_null: "ALTER TABLE {schema}.session ALTER COLUMN sess_data SET NOT NULL" => ["table.constraints"] Repaired;
+    /// connect-pg writes a NULL expiration for a session without maxAge; keep-2 has one, so
+    /// the drift gives it a date first.
+    expiration_not_null: "UPDATE {schema}.session SET expiration = now() + interval '1 day' WHERE expiration IS NULL;
+            ALTER TABLE {schema}.session ALTER COLUMN expiration SET NOT NULL" => ["table.constraints"] Repaired;
+    extra_column_not_null_without_default: "ALTER TABLE {schema}.session ADD COLUMN tenant text NOT NULL DEFAULT 'x';
+            ALTER TABLE {schema}.session ALTER COLUMN tenant DROP DEFAULT" => ["table.columns"] Repaired;
+    /// A column that fills itself is no drift: a default, an identity.
+    extra_columns_that_fill_themselves_and_a_generated_one: "ALTER TABLE {schema}.session ADD COLUMN created timestamptz NOT NULL DEFAULT now();
+            ALTER TABLE {schema}.session ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;
+            ALTER TABLE {schema}.session ADD COLUMN len int GENERATED ALWAYS AS (length(sess_data)) STORED"
+        => ["table.columns"] Repaired;
+    unique_index_on_sess_data: "CREATE UNIQUE INDEX one_per_data ON {schema}.session (sess_data)" => ["table.indexes"] Repaired;
+    expression_index: "CREATE INDEX by_length ON {schema}.session (length(sess_data))" => ["table.indexes"] Repaired;
+    partial_index: "CREATE INDEX live ON {schema}.session (sess_id) WHERE expiration IS NOT NULL" => ["table.indexes"] Repaired;
+    /// A plain index is the owner's business: it rejects nothing and runs no code of anyone's.
+    plain_index_is_no_drift_but_a_unique_one_is: "CREATE INDEX by_data ON {schema}.session (sess_data);
+            CREATE UNIQUE INDEX one_per_id ON {schema}.session (sess_id)" => ["table.indexes"] Repaired;
+    /// A key on sess_data makes it NOT NULL; table.constraints leaves a key's column alone, and
+    /// drops the NOT NULL in install's next round, once primary_key has moved the key.
+    primary_key_on_sess_data: "ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
+            ALTER TABLE {schema}.session ADD PRIMARY KEY (sess_data)"
+        => ["primary_key", "table.constraints"] Repaired;
+    /// The CHECK fails once sess_data is text again, and a generated column forbids the type
+    /// change: table.constraints runs before the column steps.
+    check_and_generated_column_block_the_type_repair: "ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE varchar;
+            ALTER TABLE {schema}.session ADD CONSTRAINT stays_varchar
+                CHECK (pg_typeof(sess_data) = 'character varying'::regtype);
+            ALTER TABLE {schema}.session ADD COLUMN len int GENERATED ALWAYS AS (length(sess_data)) STORED"
+        => ["column.sess_data", "table.constraints", "table.columns"] Repaired;
+
     // History
     history_dropped: "DROP TABLE {schema}.install_history" => ["history"] Repaired;
     history_readable_by_app: "GRANT SELECT ON {schema}.install_history TO {role}" => ["history", "grant.functions"] Repaired;
@@ -773,4 +815,117 @@ fn duplicated_ids_with_control_characters_keep_the_refusal_one_line() {
     let mut expected: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     expected.sort();
     assert_eq!(shown, expected, "{err}");
+}
+
+/// A CHECK that rejects every row: each set_session_data fails until install drops it.
+#[test]
+fn check_constraint_stops_every_write_until_repaired() {
+    let s = repaired(
+        "check_no_writes",
+        "ALTER TABLE {schema}.session ADD CONSTRAINT \"No Writes\" CHECK (false) NOT VALID",
+        &["table.constraints"],
+        "dropped constraint \"No Writes\" on {schema}.session: CHECK (false) NOT VALID",
+    );
+    let write = "SELECT {schema}.set_session_data('after', 'data', now() + interval '1 day')";
+    s.sql(write);
+    assert_eq!(
+        s.db.query_strings(
+            &s.render("SELECT sess_data FROM {schema}.session WHERE sess_id = 'after'")
+        ),
+        ["data"]
+    );
+    // The control: with the constraint back, the same write fails.
+    s.sql("ALTER TABLE {schema}.session ADD CONSTRAINT \"No Writes\" CHECK (false) NOT VALID");
+    let err =
+        s.db.client()
+            .batch_execute(&s.render(write))
+            .expect_err("the CHECK rejects it");
+    assert!(
+        crate::support::pg_error(&err).contains("No Writes"),
+        "{}",
+        crate::support::pg_error(&err)
+    );
+}
+
+/// The generated column's values stay; its expression no longer runs on a write.
+#[test]
+fn generated_column_becomes_a_plain_one() {
+    let s = repaired(
+        "generated_plain",
+        "ALTER TABLE {schema}.session ADD COLUMN len int GENERATED ALWAYS AS (length(sess_data)) STORED",
+        &["table.columns"],
+        "made len of {schema}.session a plain column (its values stay; length(sess_data) is no longer run)",
+    );
+    s.sql("SELECT {schema}.set_session_data('keep-1', 'longer', NULL)");
+    assert_eq!(
+        s.db.query_strings(&s.render(
+            "SELECT sess_id || '=' || coalesce(len::text, 'null') FROM {schema}.session ORDER BY 1"
+        )),
+        ["keep-1=1", "keep-2=1", "keep-3=1"]
+    );
+}
+
+/// PostgreSQL 18's virtual generated column, as one of the contract's columns, rejects every
+/// write, and PostgreSQL cannot make it a plain column: install fails with its error and
+/// changes nothing, rather than drop the column. Before 18 there are no virtual columns.
+#[test]
+fn virtual_generated_sess_data_fails_install() {
+    let s = Store::new("virtual_sess_data");
+    if s.db.cluster().major() < 18 {
+        return;
+    }
+    assert_eq!(s.cli(&["install"]).code, 0);
+    s.sql(
+        "ALTER TABLE {schema}.session DROP COLUMN sess_data;
+         ALTER TABLE {schema}.session ADD COLUMN sess_data text GENERATED ALWAYS AS (sess_id) VIRTUAL",
+    );
+    let verify = s.cli(&["verify"]);
+    assert_eq!(failing(&verify), ["table.columns"], "{verify}");
+    let before = s.db.snapshot();
+    let install = s.cli(&["install"]);
+    assert_eq!(install.code, 7, "{install}");
+    assert!(
+        install.stderr.contains("step table.constraints"),
+        "{install}"
+    );
+    assert_eq!(
+        before,
+        s.db.snapshot(),
+        "a failed install changed something"
+    );
+}
+
+/// A CHECK and an index expression calling someone's function run on every write, and on every
+/// rewrite of the table: table.constraints drops them before the column steps rewrite it, so
+/// install never runs them (docs/security.md, "Which role runs each step").
+#[test]
+fn planted_check_and_index_never_run_during_install() {
+    let (s, _) = drift(
+        "planted_never_run",
+        "CREATE SEQUENCE public.{schema}_hits;
+         CREATE FUNCTION public.{schema}_f(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+             AS $f$ BEGIN PERFORM pg_catalog.nextval('public.{schema}_hits'); RETURN true; END $f$;
+         GRANT USAGE ON SEQUENCE public.{schema}_hits TO PUBLIC;
+         ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE varchar;
+         ALTER TABLE {schema}.session ADD CONSTRAINT planted CHECK (public.{schema}_f(sess_id));
+         CREATE INDEX planted_idx ON {schema}.session ((public.{schema}_f(sess_data)));
+         -- The control: a rewrite of the table runs the plant (a sequence is not rolled back).
+         SELECT setval('public.{schema}_hits', 1, false);
+         DO $$ BEGIN
+             ALTER TABLE {schema}.session ALTER COLUMN sess_data TYPE text;
+             RAISE 'undo';
+         EXCEPTION WHEN raise_exception THEN NULL;
+         END $$;
+         DO $$ BEGIN
+             IF (SELECT last_value FROM public.{schema}_hits) < 3 THEN RAISE 'the control: no hit'; END IF;
+         END $$;
+         SELECT setval('public.{schema}_hits', 1, false);",
+        &["column.sess_data", "table.constraints", "table.indexes"],
+        Then::Repaired,
+    );
+    assert_eq!(
+        s.db.query_strings(&s.render("SELECT is_called::text FROM public.{schema}_hits")),
+        ["false"],
+        "install ran the planted function"
+    );
 }

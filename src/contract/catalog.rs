@@ -246,6 +246,8 @@ pub fn steps() -> &'static [Step] {
             step_file!("table"),
             // Before every step that runs as the owner role, which must own the table for them.
             step_file!("table.owner"),
+            // Before the column steps: what it drops can stop a column's type from changing.
+            step_file!("table.constraints"),
             column_step!("sess_id", "text"),
             column_step!("sess_data", "text"),
             column_step!("expiration", "timestamptz"),
@@ -382,6 +384,9 @@ pub(super) fn checks_of(functions: &[&Function]) -> Vec<Check> {
         check_file!("table.rls", &["table.attached"]),
         check_file!("table.rules", &["table.attached"]),
         check_file!("table.triggers", &["table.attached"]),
+        check_file!("table.constraints", &["table.constraints"]),
+        check_file!("table.columns", &["table.constraints"]),
+        check_file!("table.indexes", &["table.constraints"]),
         // A publication is someone's replication setup: install reports it, never drops it.
         check_file!("table.publications", &[]),
     ];
