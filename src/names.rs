@@ -31,6 +31,15 @@ impl Names {
             owner,
         })
     }
+
+    /// The names as the SQL files' variables (`:'schema'`, `:"role"`, `:'owner'`).
+    pub fn vars(&self) -> [(&'static str, &str); 3] {
+        [
+            ("schema", &self.schema),
+            ("role", &self.role),
+            ("owner", &self.owner),
+        ]
+    }
 }
 
 /// Names PostgreSQL or its tools give a meaning of their own (`public`, `none` and the

@@ -1029,34 +1029,20 @@ fn a_view_in_place_of_the_stores_table_is_never_read_as_a_superuser() {
         ],
     );
     assert_eq!(s.db.snapshot(), before, "something changed");
-    let status = s.cli(&["status"]);
-    status.assert_stdout_has(&format!(
-        "sessions    unknown: {}.session is a view, not the store's table",
-        s.schema
+    let schema = &s.schema;
+    s.cli(&["status"])
+        .assert_stdout_has(&format!(
+            "sessions    unknown: {schema}.session is a view, not the store's table"
+        ))
+        .assert_stdout_has(&format!(
+            "last change unknown: {schema}.install_history is a view, not the store's table"
+        ));
+    s.cli(&["install"]).assert_stderr_has(&format!(
+        "{schema}.session is a view, not a table: install does not replace what is not the store's"
     ));
-    assert!(
-        status.stdout.contains(&format!(
-            "last change unknown: {}.install_history is a view, not the store's table",
-            s.schema
-        )),
-        "{status}"
-    );
-    let install = s.cli(&["install"]);
-    assert!(
-        install.stderr.contains(&format!(
-            "{}.session is a view, not a table: install does not replace what is not the store's",
-            s.schema
-        )),
-        "{install}"
-    );
-    let sweep = s.cli(&["sweep"]);
-    assert!(
-        sweep.stderr.contains(&format!(
-            "{}.session is a view, not the store's table",
-            s.schema
-        )),
-        "{sweep}"
-    );
+    s.cli(&["sweep"]).assert_stderr_has(&format!(
+        "{schema}.session is a view, not the store's table"
+    ));
 }
 
 /// Someone holding the owner role gives the session table's columns types of their own,
@@ -1155,9 +1141,15 @@ fn planted_types_casts_and_index_expressions_on_the_session_table_never_run_as_a
     // Row-level security forced on the table keeps the owner role from reading its rows
     // (row_security is off in the tool's session): install, its key lost, plans without the
     // duplicate-id look, and uninstall drops the store without the count.
+    assert_eq!(
+        s.db.query_strings(
+            &s.render("SELECT pg_catalog.to_regclass('{schema}.planted_idx')::text IS NULL")
+        ),
+        ["t"],
+        "install dropped the planted expression index (table.constraints)"
+    );
     s.sql(
-        "DROP INDEX {schema}.planted_idx;
-         ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
+        "ALTER TABLE {schema}.session DROP CONSTRAINT session_pkey;
          ALTER TABLE {schema}.session ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY",
     );
     s.cli(&["install", "--dry-run"])

@@ -430,7 +430,7 @@ pub fn check_role(tx: &mut Transaction, names: &Names) -> Result<()> {
     let row = db::query_one(
         tx,
         tool_sql!("app_role_rule"),
-        &[("role", &names.role), ("schema", &names.schema)],
+        &names.vars(),
         "looking up the role",
     )?;
     let role = &names.role;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use postgres::Client;
+use postgres::{Client, Row};
 
 use crate::commands::verify;
 use crate::contract::checks::{self, Outcome};
@@ -94,6 +94,18 @@ fn read<T>(
     }
 }
 
+/// What sql/tool/status.sql reads from the catalogs, which every role may read: the schema,
+/// whether the store's tables are there and the connected role may read them, the application
+/// role. One row, also when none of it exists.
+pub fn store_row(client: &mut impl postgres::GenericClient, names: &Names) -> Result<Row> {
+    db::query_one(
+        client,
+        tool_sql!("status"),
+        &names.vars(),
+        "reading the store's catalog entries",
+    )
+}
+
 pub fn status(
     client: &mut Client,
     facts: &Facts,
@@ -101,14 +113,8 @@ pub fn status(
     lock_timeout: Duration,
 ) -> Result<Status> {
     let superuser = facts.superuser;
-    let vars = [
-        ("schema", names.schema.as_str()),
-        ("role", names.role.as_str()),
-    ];
-    let sql = template::render(tool_sql!("status"), &vars)?;
-    let row = client
-        .query_one(sql.as_str(), &[])
-        .map_err(|e| Error::from_db("reading the status", &e))?;
+    let vars = names.vars();
+    let row = store_row(client, names)?;
     let schema_exists: bool = row.get("schema_exists");
     let table_exists: bool = row.get("table_exists");
     let role_exists: bool = row.get("role_exists");

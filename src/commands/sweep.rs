@@ -19,7 +19,7 @@ pub struct Swept {
 }
 
 pub fn sweep(client: &mut Client, names: &Names, lock_timeout: Duration) -> Result<Swept> {
-    let sql = template::render(tool_sql!("sweep"), &[("schema", &names.schema)])?;
+    let sql = template::render(tool_sql!("sweep"), &names.vars())?;
     let start = Instant::now();
     let mut tx = db::begin(client)?;
     db::set_lock_timeout(&mut tx, lock_timeout)?;

@@ -99,10 +99,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
             shown: r.get("shown"),
         })
         .collect();
-    let status = template::render(tool_sql!("status"), &vars)?;
-    let row = client
-        .query_one(status.as_str(), &[])
-        .map_err(|e| Error::from_db(ctx, &e))?;
+    let row = super::status::store_row(client, names)?;
     let schema_exists: bool = row.get("schema_exists");
     let (sessions, table_refused) = if row.get::<_, bool>("table_exists") {
         let sql = template::render(tool_sql!("uninstall_sessions"), &vars)?;

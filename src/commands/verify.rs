@@ -46,12 +46,7 @@ pub fn verify(
 /// A role that may not read the store would see checks fail for want of privilege, not for
 /// drift: refused in one line naming what it lacks (docs/ci.md, "A role for CI").
 fn refuse_unreadable(client: &mut Client, facts: &Facts, names: &Names) -> Result<()> {
-    let row = db::query_one(
-        client,
-        tool_sql!("status"),
-        &[("schema", &names.schema), ("role", &names.role)],
-        "reading what the connected role may read",
-    )?;
+    let row = super::status::store_row(client, names)?;
     let schema = &names.schema;
     let lacks: Vec<String> = [
         (!row.get::<_, bool>("schema_readable")).then(|| format!("USAGE on schema {schema}")),

@@ -32,6 +32,13 @@ impl Run {
         assert!(self.stdout.contains(text), "stdout lacks {text:?}\n{self}");
         self
     }
+
+    /// Panics with the whole run unless stderr holds `text`.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: &str) -> &Self {
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}\n{self}");
+        self
+    }
 }
 
 impl fmt::Display for Run {

@@ -183,7 +183,7 @@ fn distributed(tx: &mut Transaction, names: &Names) -> Result<bool> {
     Ok(db::query_one(
         tx,
         tool_sql!("citus_distributed"),
-        &[("schema", &names.schema)],
+        &names.vars(),
         "looking up the session table's distribution",
     )?
     .get(0))
@@ -195,7 +195,7 @@ fn roles_on_workers(tx: &mut Transaction, names: &Names) -> Result<()> {
     let rows = db::query(
         tx,
         tool_sql!("citus_roles"),
-        &[("role", &names.role), ("owner", &names.owner)],
+        &names.vars(),
         "creating the store's roles on the Citus workers",
     )?;
     match rows.iter().find(|r| !r.get::<_, bool>("success")) {
@@ -223,7 +223,7 @@ fn refuse_unasked_conversion(tx: &mut Transaction, names: &Names, before: &Outco
         db::query_one(
             tx,
             tool_sql!("session_rows"),
-            &[("schema", &names.schema)],
+            &names.vars(),
             "counting the sessions to distribute",
         )
     })?;
@@ -257,7 +257,7 @@ pub fn legacy_leftovers(client: &mut Client, names: &Names) -> Result<Vec<String
     Ok(db::query(
         client,
         tool_sql!("legacy_leftovers"),
-        &[("schema", &names.schema)],
+        &names.vars(),
         "looking for connect-pg 1.1.x's installer",
     )?
     .iter()
@@ -274,7 +274,7 @@ fn record_history(
     before: &Outcome,
     applied: &[AppliedStep],
 ) -> Result<()> {
-    let sql = template::render(tool_sql!("record_history"), &[("schema", &names.schema)])?;
+    let sql = template::render(tool_sql!("record_history"), &names.vars())?;
     let failing: Vec<&str> = before.failing().iter().map(|c| c.name.as_str()).collect();
     let steps: Vec<&str> = applied.iter().map(|s| s.name).collect();
     db::as_owner(tx, &names.owner, |tx| {

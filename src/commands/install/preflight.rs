@@ -62,7 +62,7 @@ pub fn check(tx: &mut Transaction, names: &Names) -> Result<()> {
             Ok(db::query_one(
                 tx,
                 tool_sql!("duplicate_ids"),
-                &[("schema", &names.schema)],
+                &names.vars(),
                 "looking for duplicate or NULL session ids",
             )
             .ok())
@@ -138,11 +138,7 @@ fn read(tx: &mut Transaction, names: &Names) -> Result<Facts> {
     let row = db::query_one(
         tx,
         tool_sql!("preflight"),
-        &[
-            ("schema", &names.schema),
-            ("role", &names.role),
-            ("owner", &names.owner),
-        ],
+        &names.vars(),
         "checking what install would take over",
     )?;
     let role = row.get::<_, bool>("role_exists").then(|| RoleFacts {
@@ -264,7 +260,7 @@ pub fn dependents(tx: &mut Transaction, names: &Names, plan: &[&Step]) -> Result
         let sql = tool_sql!("function_dependents")
             .replace("{mismatch}", f.mismatch_sql().trim_end())
             .replace("{signature}", &f.signature());
-        let sql = template::render(&sql, &[("schema", &names.schema)])?;
+        let sql = template::render(&sql, &names.vars())?;
         let rows = tx
             .query(sql.as_str(), &[])
             .map_err(|e| Error::from_db("looking for what depends on the functions", &e))?;
