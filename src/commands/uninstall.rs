@@ -106,7 +106,7 @@ pub fn inspect(client: &mut impl GenericClient, names: &Names) -> Result<Plan> {
         // A count the owner role may not make (row-level security forced on the table, which
         // install would remove) is only left out: the store can still be dropped.
         match db::read_store_table(client, &names.schema, "session", &names.owner, |tx| {
-            Ok(tx.query_one(sql.as_str(), &[]).ok())
+            db::unless_forced_rls(tx.query_one(sql.as_str(), &[]), "counting the sessions")
         })? {
             Ok(counted) => (counted.map(|r| r.get::<_, i64>("sessions")), None),
             Err(why) => (None, Some(why)),

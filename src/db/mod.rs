@@ -128,6 +128,20 @@ pub fn store_table(
     )))
 }
 
+/// One row of a read of a store's table as its owner, or `None` when row-level security forced
+/// on the table keeps the owner role from reading it (the tool's session has row_security
+/// off, so the server refuses, 42501, rather than filter). Any other error stays an error.
+pub fn unless_forced_rls(
+    read: std::result::Result<Row, postgres::Error>,
+    what: &str,
+) -> Result<Option<Row>> {
+    match read {
+        Ok(row) => Ok(Some(row)),
+        Err(e) if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) => Ok(None),
+        Err(e) => Err(Error::from_db(what, &e)),
+    }
+}
+
 /// What a relation of kind `relkind` is, when it is not a plain table.
 fn other_kind(relkind: &str) -> Option<&'static str> {
     match relkind {
