@@ -1,6 +1,7 @@
 {header}-- lock: session table, ACCESS EXCLUSIVE (ALTER TABLE)
--- runs as: the owner role (a new type rewrites the table, evaluating its CHECK constraints,
--- index expressions and predicates)
+-- runs as: the owner role (a new type rewrites the table through the cast from the old type,
+-- which may be someone's function: planted::planted_types_casts_and_index_expressions_on_
+-- the_session_table_never_run_as_a_superuser fails when this step runs as the superuser)
 -- Rendered by src/contract/catalog.rs (column_step!) from sql/tool/column_step.sql: the
 -- header comments of sql/steps/column.<name>.sql above, the file's statements at the end.
 DO $step$
