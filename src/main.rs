@@ -176,6 +176,7 @@ fn run(cli: &Cli, ctx: &mut report::Context) -> Result<i32> {
             let outcome = set_password::set_password(
                 &mut client,
                 &settings,
+                &facts,
                 &names,
                 &args.password,
                 args.valid_until.as_deref(),

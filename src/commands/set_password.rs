@@ -18,6 +18,7 @@ use crate::cli::PasswordOpts;
 use crate::connection::Settings;
 use crate::contract::template;
 use crate::db;
+use crate::db::session::Facts;
 use crate::error::{one_line, Error, Result};
 use crate::names::Names;
 
@@ -285,6 +286,7 @@ pub struct Outcome {
 pub fn set_password(
     client: &mut Client,
     settings: &Settings,
+    facts: &Facts,
     names: &Names,
     opts: &PasswordOpts,
     valid_until: Option<&str>,
@@ -306,7 +308,7 @@ pub fn set_password(
     // A CI job should fail, not hang, behind a session that holds the role's row.
     db::set_lock_timeout(&mut tx, LOCK_TIMEOUT)?;
     // Before set, whose own logging switch the coordinator's restored logging would undo.
-    let workers_quiet = quiet_citus_workers(&mut tx)?;
+    let workers_quiet = quiet_citus_workers(&mut tx, facts.superuser)?;
     let logging_suppressed = set(&mut tx, names, &password)? && workers_quiet;
     if let Some(until) = valid_until {
         set_valid_until(&mut tx, names, until)?;
@@ -325,15 +327,17 @@ pub fn set_password(
 /// On Citus, keeps the verifier Citus propagates out of the workers' logs, as install does
 /// (db::quiet_citus_workers), when the connected role may: returns whether the workers are
 /// quiet (also when there are none). install has quieted its transaction already.
-fn quiet_citus_workers(tx: &mut Transaction) -> Result<bool> {
-    let row = db::query_one(
+fn quiet_citus_workers(tx: &mut Transaction, superuser: bool) -> Result<bool> {
+    let citus: bool = db::query_one(
         tx,
-        tool_sql!("citus_quiet_possible"),
+        tool_sql!("citus_present"),
         &[],
         "looking for the citus extension",
-    )?;
-    match (row.get::<_, bool>("citus"), row.get::<_, bool>("superuser")) {
+    )?
+    .get(0);
+    match (citus, superuser) {
         (false, _) => Ok(true),
+        // Only a superuser may run the SET LOCALs: one refused would abort the transaction.
         (true, false) => Ok(false),
         (true, true) => db::quiet_citus_workers(tx).map(|()| true),
     }
