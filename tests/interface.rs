@@ -513,12 +513,16 @@ fn run_on_pty(mut cmd: Command, input: Option<(&str, &str)>) -> PtyRun {
         ws_xpixel: 0,
         ws_ypixel: 0,
     }));
+    // A copy of the slave stays open until the child has exited and its last output has
+    // been read: closing the last slave hangs the terminal up, and Linux may then drop output
+    // the master has not read yet (seen: the final "Uninstalled; committed." line missing).
+    let mut held_slave = Some(slave.try_clone().expect("dup"));
     cmd.stdin(Stdio::from(slave.try_clone().expect("dup")))
         .stdout(Stdio::from(slave.try_clone().expect("dup")))
         .stderr(Stdio::from(slave));
     cmd.env("TERM", "xterm-256color");
     let mut child = cmd.spawn().expect("spawn on the pty");
-    drop(cmd); // closes our copies of the slave, so reading the master ends with the child
+    drop(cmd); // closes the copies given to the child
     let mut reader = std::fs::File::from(master.try_clone().expect("dup master"));
     let mut writer = std::fs::File::from(master);
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -534,11 +538,20 @@ fn run_on_pty(mut cmd: Command, input: Option<(&str, &str)>) -> PtyRun {
     let mut screen = Vec::new();
     let mut typed = input.is_none();
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut status = None;
     loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(bytes) => screen.extend_from_slice(&bytes),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            // Nothing more to read after the child's exit: now the terminal may hang up,
+            // which ends the pump.
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if status.is_some() => {
+                held_slave = None;
+            }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if status.is_none() {
+            status = child.try_wait().expect("wait");
         }
         if let (false, Some((prompt, text))) = (typed, input) {
             if String::from_utf8_lossy(&screen).contains(prompt) {
@@ -555,8 +568,12 @@ fn run_on_pty(mut cmd: Command, input: Option<(&str, &str)>) -> PtyRun {
             );
         }
     }
+    drop(held_slave);
     let _ = pump.join();
-    let status = child.wait().expect("wait");
+    let status = match status {
+        Some(status) => status,
+        None => child.wait().expect("wait"),
+    };
     PtyRun {
         code: status.code().unwrap_or(-1),
         screen: String::from_utf8_lossy(&screen).into_owned(),
